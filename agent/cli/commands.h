@@ -1,0 +1,34 @@
+// The commands of SPEC §1, one function each, taking their parsed options and returning the
+// process exit code. main.cc only wires CLI11 to these.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nodeboot::cli {
+
+// Options every command that touches the host shares.
+struct HostOptions {
+  std::string root = "/";
+  std::string config;  // empty: /etc/nodeboot/config.yaml under the root
+};
+
+struct RunOptions {
+  HostOptions host;
+  std::vector<std::string> only;
+  std::vector<std::string> skip;
+  bool repair = false;
+  bool rerun_scripts = false;
+  bool dry_run = false;
+};
+
+int Validate(const HostOptions& options);
+int Run(const RunOptions& options);
+int Plan(const HostOptions& options, const std::string& output);
+int Status(const HostOptions& options, const std::string& output);
+int ReportFlush(const HostOptions& options);
+int Logs(const HostOptions& options, int lines);
+int Explain(const std::string& code_or_text);
+int Version();
+
+}  // namespace nodeboot::cli

@@ -1,0 +1,106 @@
+// nodeboot: the node bootstrap agent. This file only maps the command line (SPEC §1) onto the
+// command functions; it holds the last safety net for anything a library threw.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "agent/base/result.h"
+#include "agent/cli/commands.h"
+
+namespace {
+
+using nodeboot::cli::HostOptions;
+
+const std::vector<std::string> kPhases = {"preInstall", "storage", "join", "postInstall"};
+
+void AddRoot(CLI::App* command, HostOptions& host) {
+  command->add_option("--root", host.root, "Directory prefixed to every host file nodeboot reads or writes")
+      ->capture_default_str();
+}
+
+void AddConfig(CLI::App* command, HostOptions& host) {
+  command->add_option("--config", host.config, "Config file (default /etc/nodeboot/config.yaml under --root)");
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"nodeboot: bootstraps a Kubernetes node (scripts, LVM storage, join) and reports the result"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("nodeboot ") + NODEBOOT_VERSION);
+
+  nodeboot::cli::RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Bootstrap this node: preInstall, storage, join, postInstall, report");
+  AddConfig(run_cmd, run.host);
+  AddRoot(run_cmd, run.host);
+  run_cmd->add_option("--only", run.only, "Run only these phases")->delimiter(',')->check(CLI::IsMember(kPhases));
+  run_cmd->add_option("--skip", run.skip, "Skip these phases")->delimiter(',')->check(CLI::IsMember(kPhases));
+  run_cmd->add_flag("--repair", run.repair, "Re-check every phase's real state and redo what is missing or drifted");
+  run_cmd->add_flag("--rerun-scripts", run.rerun_scripts, "Run the pre/post install scripts again even if they succeeded");
+  run_cmd->add_flag("--dry-run", run.dry_run, "Print every command and file write the run would make; change nothing");
+
+  HostOptions validate;
+  auto* validate_cmd = app.add_subcommand("validate", "Check the config; print `config OK` or every error");
+  AddConfig(validate_cmd, validate);
+
+  HostOptions plan;
+  std::string plan_output = "text";
+  auto* plan_cmd = app.add_subcommand("plan", "Discover disks and LVM state; print what storage would do");
+  AddConfig(plan_cmd, plan);
+  AddRoot(plan_cmd, plan);
+  plan_cmd->add_option("--output", plan_output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+
+  HostOptions status;
+  std::string status_output = "text";
+  auto* status_cmd = app.add_subcommand("status", "Show the last run: phases, durations, result, report delivery");
+  AddRoot(status_cmd, status);
+  status_cmd->add_option("--output", status_output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+
+  HostOptions report;
+  bool flush = false;
+  auto* report_cmd = app.add_subcommand("report", "Deliver the reports waiting in the outbox");
+  AddRoot(report_cmd, report);
+  AddConfig(report_cmd, report);
+  report_cmd->add_flag("--flush", flush, "Deliver every report waiting in the outbox")->required();
+
+  HostOptions logs;
+  int lines = 200;
+  auto* logs_cmd = app.add_subcommand("logs", "Print the log excerpt a failure report would carry now");
+  AddRoot(logs_cmd, logs);
+  logs_cmd->add_option("--lines", lines, "At most this many lines")->check(CLI::Range(1, 100000))->capture_default_str();
+
+  std::string explain_input;
+  auto* explain_cmd = app.add_subcommand("explain", "Print cause and solution for an error code or a log line");
+  explain_cmd->add_option("input", explain_input, "An error code (NB-STORAGE-UNSAFE-DISK) or a pasted log line")->required();
+
+  auto* version_cmd = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are successes; anything else is a usage error (exit 2).
+    const int code = app.exit(e);
+    return code == 0 ? 0 : nodeboot::exit_code::kInvalidConfig;
+  }
+
+  if (*run_cmd) return nodeboot::cli::Run(run);
+  if (*validate_cmd) return nodeboot::cli::Validate(validate);
+  if (*plan_cmd) return nodeboot::cli::Plan(plan, plan_output);
+  if (*status_cmd) return nodeboot::cli::Status(status, status_output);
+  if (*report_cmd) return nodeboot::cli::ReportFlush(report);
+  if (*logs_cmd) return nodeboot::cli::Logs(logs, lines);
+  if (*explain_cmd) return nodeboot::cli::Explain(explain_input);
+  if (*version_cmd) return nodeboot::cli::Version();
+  return nodeboot::exit_code::kInvalidConfig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nodeboot: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "nodeboot: internal error: unknown exception\n");
+  }
+  return nodeboot::exit_code::kInternal;
+}

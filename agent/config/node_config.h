@@ -1,0 +1,99 @@
+// NodeConfig: /etc/nodeboot/config.yaml (SPEC §3) as typed, validated values. Nothing else of
+// the project sees YAML. Secrets (task token, bootstrap token, decoded scripts) are Secret,
+// which never prints.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/base/secret.h"
+#include "storage/spec.h"
+
+namespace nodeboot::config {
+
+enum class JoinMode { kNone, kKubeadm, kKubelet };
+
+struct NodeSection {
+  std::string name;         // empty: the host name
+  std::string instance_id;  // empty: /var/lib/cloud/data/instance-id, else /etc/machine-id
+};
+
+struct TaskSection {
+  std::string id;
+  std::string url;  // empty: no report is sent (it stays in state and `status`)
+  Secret token;     // from `token`, or read from `tokenFile`
+  std::string ca_file;
+  int timeout_seconds = 10;
+  int delivery_seconds = 300;
+
+  bool enabled() const { return !url.empty(); }
+};
+
+struct ClusterSection {
+  JoinMode join = JoinMode::kNone;  // kNone also when the section is absent
+  std::string api_server;
+  std::string ca_cert_hash;
+  std::string ca_file;
+  Secret bootstrap_token;
+  std::string cri_socket = "unix:///run/containerd/containerd.sock";
+  int ready_timeout_seconds = 600;
+};
+
+// One attached volume as the cloud knows it (`disks:`), joined on the serial.
+struct InventoryDisk {
+  std::string id;  // volume UUID
+  std::string volume_type;
+  std::optional<int64_t> size_gib;
+  std::optional<bool> encrypted;
+  std::string cmk_id;
+};
+
+struct ScriptsSection {
+  int pre_install_timeout_seconds = 900;    // CCE's limit
+  int post_install_timeout_seconds = 1800;  // CCE's limit
+};
+
+// One nodeTemplate.dataVolumes entry: what the cloud attached, matched to disks by size.
+struct DataVolume {
+  std::string volume_type;
+  int64_t size_gib = 0;
+  bool encrypted = false;
+  std::string cmk_id;
+};
+
+struct Taint {
+  std::string key;
+  std::string value;
+  std::string effect;
+};
+
+struct NodeTemplate {
+  std::vector<std::pair<std::string, std::string>> labels;  // k8sTags, in file order
+  std::vector<Taint> taints;
+  std::optional<int> max_pods;
+  std::optional<Secret> pre_install_script;   // decoded
+  std::optional<Secret> post_install_script;  // decoded
+  std::vector<DataVolume> data_volumes;
+  std::optional<storage::Spec> storage;  // from `storage`, else the legacy override; else none
+  std::string runtime = "containerd";
+
+  bool runtime_is_docker() const { return runtime == "docker"; }
+};
+
+struct NodeConfig {
+  NodeSection node;
+  TaskSection task;
+  ClusterSection cluster;
+  std::vector<InventoryDisk> disks;
+  ScriptsSection scripts;
+  storage::Filesystem filesystem = storage::Filesystem::kExt4;
+  NodeTemplate node_template;
+
+  // Every configured secret value, for redaction of logs and reports.
+  std::vector<std::string> SecretValues() const;
+};
+
+}  // namespace nodeboot::config

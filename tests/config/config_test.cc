@@ -1,0 +1,180 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "agent/config/load.h"
+#include "tests/config/golden.h"
+#include "tests/support/temp_dir.h"
+
+namespace nodeboot::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using storage::LvType;
+using storage::SpaceKind;
+
+LoadResult Parse(std::string_view text) { return ParseConfig(text, Paths("/")); }
+
+std::string Errors(const LoadResult& result) {
+  std::string all;
+  for (const auto& error : result.errors) all += error.ToString() + "\n";
+  return all;
+}
+
+TEST(GoldenConfigs, ValidOnesLoadClean) {
+  const auto configs = nodeboot::testing::GoldenConfigs("valid");
+  ASSERT_GE(configs.size(), 5u);
+  for (const auto& golden : configs) {
+    const auto result = LoadConfig(Paths("/"), golden.path.string());
+    EXPECT_TRUE(result.ok()) << golden.path << ":\n" << Errors(result);
+  }
+}
+
+TEST(GoldenConfigs, EachInvalidOneGivesExactlyItsErrors) {
+  const auto configs = nodeboot::testing::GoldenConfigs("invalid");
+  ASSERT_GE(configs.size(), 40u);
+  for (const auto& golden : configs) {
+    SCOPED_TRACE(golden.path.filename().string());
+    ASSERT_FALSE(golden.expected.empty()) << "a golden file needs `# expect:` lines";
+    const auto result = LoadConfig(Paths("/"), golden.path.string());
+    EXPECT_EQ(result.errors.size(), golden.expected.size()) << Errors(result);
+    for (const auto& expected : golden.expected) {
+      EXPECT_THAT(Errors(result), HasSubstr(expected));
+    }
+  }
+}
+
+TEST(NodeConfig, SeedRequestBecomesTypedValues) {
+  const auto result = LoadConfig(Paths("/"), std::string(NODEBOOT_SOURCE_DIR) +
+                                                 "/tests/data/config/valid/cce-cluster-request.json");
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  const NodeTemplate& tmpl = result.config.node_template;
+  EXPECT_EQ(tmpl.max_pods, 110);
+  EXPECT_EQ(tmpl.pre_install_script->Reveal(), "ls -l");
+  EXPECT_EQ(tmpl.post_install_script->Reveal(), "ls -l\n");
+  EXPECT_THAT(tmpl.labels, ElementsAre(Pair("tag1", "value1"), Pair("tag2", "value2")));
+  ASSERT_EQ(tmpl.taints.size(), 2u);
+  EXPECT_EQ(tmpl.taints[1].key, "ccc");
+  EXPECT_EQ(tmpl.taints[1].effect, "NoSchedule");
+  ASSERT_EQ(tmpl.data_volumes.size(), 1u);
+  EXPECT_EQ(tmpl.data_volumes[0].size_gib, 100);
+  // The legacy override maps onto one vgpaas group over every EVS disk.
+  ASSERT_TRUE(tmpl.storage);
+  EXPECT_EQ(tmpl.storage->source, storage::Spec::Source::kLegacyOverride);
+  ASSERT_EQ(tmpl.storage->groups.size(), 1u);
+  const auto& group = tmpl.storage->groups[0];
+  EXPECT_EQ(group.name, "vgpaas");
+  EXPECT_TRUE(group.cce_managed);
+  ASSERT_EQ(group.spaces.size(), 2u);
+  EXPECT_EQ(group.spaces[0].kind, SpaceKind::kRuntime);
+  EXPECT_EQ(group.spaces[0].percent, 90);
+  EXPECT_EQ(group.spaces[1].kind, SpaceKind::kKubernetes);
+  EXPECT_EQ(group.spaces[1].percent, 10);
+  EXPECT_EQ(tmpl.storage->selectors[0].type, storage::StorageType::kEvs);
+  EXPECT_EQ(result.config.cluster.join, JoinMode::kNone);
+  EXPECT_FALSE(result.config.task.enabled());
+}
+
+TEST(NodeConfig, StorageObjectWinsOverTheLegacyString) {
+  const auto result = LoadConfig(Paths("/"), std::string(NODEBOOT_SOURCE_DIR) +
+                                                 "/tests/data/config/valid/cce-cluster-response-storage.yaml");
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  const auto& spec = *result.config.node_template.storage;
+  EXPECT_EQ(spec.source, storage::Spec::Source::kStorage);
+  ASSERT_EQ(spec.selectors.size(), 1u);
+  EXPECT_EQ(spec.selectors[0].match.size_gib, 100);
+  EXPECT_EQ(spec.selectors[0].match.volume_type, "SAS");
+  EXPECT_EQ(spec.selectors[0].match.count, 1);
+  EXPECT_EQ(result.config.node_template.max_pods, 110);  // "110" as a string works too
+}
+
+TEST(NodeConfig, FullConfigHasEverySection) {
+  const auto result = LoadConfig(Paths("/"), std::string(NODEBOOT_SOURCE_DIR) + "/tests/data/config/valid/full.yaml");
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  const NodeConfig& config = result.config;
+  EXPECT_EQ(config.node.name, "worker-1");
+  EXPECT_EQ(config.node.instance_id, "i-0abc");
+  EXPECT_EQ(config.task.id, "task-4711");
+  EXPECT_EQ(config.task.token.Reveal(), "canary-task-token-7f3a");
+  EXPECT_EQ(config.cluster.join, JoinMode::kKubeadm);
+  EXPECT_EQ(config.cluster.bootstrap_token.Reveal(), "abcdef.0123456789abcdef");
+  ASSERT_EQ(config.disks.size(), 2u);
+  EXPECT_EQ(config.disks[0].encrypted, true);
+  EXPECT_EQ(config.disks[0].size_gib, 100);
+  EXPECT_EQ(config.filesystem, storage::Filesystem::kXfs);
+  const auto& spec = *config.node_template.storage;
+  ASSERT_EQ(spec.groups.size(), 2u);
+  EXPECT_EQ(spec.groups[1].spaces[0].kind, SpaceKind::kUser);
+  EXPECT_EQ(spec.groups[1].spaces[0].lv_type, LvType::kStriped);
+  EXPECT_EQ(spec.groups[1].spaces[0].path, "/data/fast_1");
+  EXPECT_EQ(spec.selectors[0].match.encrypted, true);
+  EXPECT_THAT(config.SecretValues(), ElementsAre("canary-task-token-7f3a", "abcdef.0123456789abcdef", "echo pre\n", "echo post\n"));
+}
+
+TEST(NodeConfig, ErrorsCarryTheLineNumber) {
+  const auto result = Parse("node:\n  name: ok\ntask:\n  timeoutSeconds: 0\n");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].ToString(), "task.timeoutSeconds: must be from 1 to 600, got 0 (line 4)");
+}
+
+TEST(NodeConfig, CollectsEveryErrorNotJustTheFirst) {
+  const auto result = Parse("node: {name: BAD}\ntask: {timeoutSeconds: 0}\nscripts: {preInstallTimeoutSeconds: x}\n");
+  EXPECT_EQ(result.errors.size(), 3u) << Errors(result);
+}
+
+TEST(NodeConfig, UnknownKeysInsideNodeTemplateAreIgnored) {
+  const auto result = Parse("nodeTemplate:\n  flavor: x\n  futureField: {a: 1}\n  extendParam: {newKnob: 3}\n");
+  EXPECT_TRUE(result.ok()) << Errors(result);
+}
+
+TEST(NodeConfig, TokenFileIsReadUnderTheRoot) {
+  nodeboot::testing::TempDir root;
+  root.Write("etc/nodeboot/token", "  file-token-canary\n");
+  const auto result = ParseConfig("task: {id: t, url: 'http://127.0.0.1:1/r', tokenFile: /etc/nodeboot/token}\n",
+                                  Paths(root.path()));
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  EXPECT_EQ(result.config.task.token.Reveal(), "file-token-canary");
+}
+
+TEST(NodeConfig, NoErrorMessageRepeatsASecret) {
+  const auto result = Parse(
+      "task: {id: t, url: 'https://x/r', token: canary-secret-value, timeoutSeconds: 0}\n"
+      "cluster: {join: kubeadm, apiServer: 'https://a:6443', caCertHash: bad, bootstrapToken: CANARY.not-a-token}\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(Errors(result), ::testing::Not(HasSubstr("canary-secret-value")));
+  EXPECT_THAT(Errors(result), ::testing::Not(HasSubstr("CANARY")));
+}
+
+TEST(NodeConfig, LabelsInTheKubeletsOwnNamespacesAreAllowed) {
+  const auto result = Parse(
+      "nodeTemplate:\n  k8sTags:\n    node.kubernetes.io/pool: a\n    kubelet.kubernetes.io/x: b\n"
+      "    topology.kubernetes.io/zone: z\n    example.com/team: c\n");
+  EXPECT_TRUE(result.ok()) << Errors(result);
+}
+
+TEST(NodeConfig, JsonWithTabsIsAccepted) {
+  const auto result = Parse("{\n\t\"node\": {\n\t\t\"name\": \"w1\"\n\t}\n}\n");
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  EXPECT_EQ(result.config.node.name, "w1");
+}
+
+TEST(NodeConfig, UserPathMayNotNestInsideAnotherMount) {
+  const auto result = Parse(R"(nodeTemplate:
+  runtime: {name: docker}
+  storage:
+    storageSelectors: [{name: a, storageType: evs}]
+    storageGroups:
+      - name: vgpaas
+        cceManaged: true
+        selectorNames: [a]
+        virtualSpaces:
+          - {name: runtime, size: "50%"}
+          - {name: kubernetes, size: "10%"}
+          - {name: user, size: "10%", lvmConfig: {path: /var/lib/docker/volumes}}
+)");
+  EXPECT_THAT(Errors(result), HasSubstr("virtualSpaces[2]: mount point /var/lib/docker/volumes overlaps /var/lib/docker"));
+}
+
+}  // namespace
+}  // namespace nodeboot::config
