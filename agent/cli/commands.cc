@@ -7,6 +7,7 @@
 #include "agent/base/paths.h"
 #include "agent/base/result.h"
 #include "agent/config/load.h"
+#include "agent/run/bootstrap.h"
 
 namespace nodeboot::cli {
 namespace {
@@ -30,9 +31,21 @@ int Validate(const HostOptions& options) {
   return exit_code::kInvalidConfig;
 }
 
-int Run(const RunOptions&) { return NotImplemented("run", "the run engine, issue #3"); }
+int Run(const RunOptions& options) {
+  run::BootstrapOptions bootstrap;
+  bootstrap.root = options.host.root;
+  bootstrap.config = options.host.config;
+  bootstrap.only = {options.only.begin(), options.only.end()};
+  bootstrap.skip = {options.skip.begin(), options.skip.end()};
+  bootstrap.repair = options.repair;
+  bootstrap.rerun_scripts = options.rerun_scripts;
+  bootstrap.dry_run = options.dry_run;
+  return run::Bootstrap(bootstrap);
+}
 int Plan(const HostOptions&, const std::string&) { return NotImplemented("plan", "storage, issue #5"); }
-int Status(const HostOptions&, const std::string&) { return NotImplemented("status", "the run engine, issue #3"); }
+int Status(const HostOptions& options, const std::string& output) {
+  return run::PrintStatus(options.root, output == "json");
+}
 int ReportFlush(const HostOptions&) { return NotImplemented("report", "reporting, issue #7"); }
 int Logs(const HostOptions&, int) { return NotImplemented("logs", "reporting, issue #7"); }
 int Explain(const std::string&) { return NotImplemented("explain", "the error catalog, issue #7"); }

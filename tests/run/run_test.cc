@@ -1,0 +1,282 @@
+// `nodeboot run` and `nodeboot status` from outside: the built binary, a temp dir as --root,
+// real scripts (SPEC §1, §2, §5, §8).
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "agent/base/base64.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace nodeboot {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ProcessResult;
+using testing::RunNodeboot;
+using testing::Slurp;
+
+class RunTest : public ::testing::Test {
+ protected:
+  // Writes the config with these scripts (plain text; encoded here) and extra YAML.
+  void WriteConfig(const std::string& pre, const std::string& post = "", const std::string& extra = "") {
+    std::string config = "node: {name: worker-1, instanceId: " + instance_id_ + "}\n" + extra;
+    config += "nodeTemplate:\n  extendParam:\n";
+    if (!pre.empty()) config += "    alpha.cce/preInstall: " + EncodeBase64(pre) + "\n";
+    if (!post.empty()) config += "    alpha.cce/postInstall: " + EncodeBase64(post) + "\n";
+    if (pre.empty() && post.empty()) config += "    maxPods: 110\n";
+    root_.Write("etc/nodeboot/config.yaml", config);
+  }
+
+  ProcessResult Run(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"run", "--root", root_.path().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunNodeboot(args);
+  }
+
+  nlohmann::json State() { return nlohmann::json::parse(Slurp(root_.path() / "var/lib/nodeboot/state.json")); }
+  std::string Marker() const { return (root_.path() / "marker").string(); }
+
+  testing::TempDir root_;
+  std::string instance_id_ = "i-0abc";
+};
+
+TEST_F(RunTest, PreInstallScriptRunsOnceAndNotOnTheSecondRun) {
+  WriteConfig("echo \"pre $NODE_NAME $NODEBOOT_PHASE $NODEBOOT_INSTANCE_ID $(pwd)\" >> " + Marker() + "\n");
+  const auto first = Run();
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(Slurp(Marker()), "pre worker-1 preInstall i-0abc /\n");
+  const auto second = Run();
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(Slurp(Marker()), "pre worker-1 preInstall i-0abc /\n");  // not again
+  const auto state = State();
+  EXPECT_EQ(state["lastRun"]["phases"][0]["status"], "skipped");
+  EXPECT_THAT(state["lastRun"]["phases"][0]["reason"].get<std::string>(), HasSubstr("already succeeded"));
+  EXPECT_EQ(state["phases"]["preInstall"]["status"], "succeeded");
+}
+
+TEST_F(RunTest, RerunScriptsRunsItAgain) {
+  WriteConfig("echo pre >> " + Marker() + "\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  ASSERT_EQ(Run({"--rerun-scripts"}).exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "pre\npre\n");
+  ASSERT_EQ(Run({"--repair"}).exit_code, 0);  // repair alone does not repeat a script
+  EXPECT_EQ(Slurp(Marker()), "pre\npre\n");
+}
+
+TEST_F(RunTest, ScriptsAreWrittenPrivateAndRunByShebangOrBash) {
+  WriteConfig("#!/bin/sh\necho \"$0\" > " + Marker() + "\n", "echo \"$BASH_VERSION\" > " + Marker() + ".post\n");
+  const auto result = Run();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto dir = root_.path() / "var/lib/nodeboot/scripts";
+  struct stat st;
+  ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir / "preInstall").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(Slurp(Marker()), (dir / "preInstall").string() + "\n");  // executed directly
+  EXPECT_NE(Slurp(Marker() + ".post"), "\n");                        // bash ran it
+}
+
+TEST_F(RunTest, FailingScriptGivesExitTenAndItsStderrInState) {
+  WriteConfig("echo doing things\necho 'cannot reach the mirror' >&2\nexit 3\n", "echo post >> " + Marker() + "\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 10);
+  const auto state = State();
+  EXPECT_EQ(state["phases"]["preInstall"]["status"], "failed");
+  EXPECT_EQ(state["phases"]["preInstall"]["error"]["code"], "NB-PREINSTALL-FAILED");
+  EXPECT_THAT(state["phases"]["preInstall"]["error"]["message"].get<std::string>(),
+              HasSubstr("exited with 3: cannot reach the mirror"));
+  EXPECT_THAT(state["phases"]["preInstall"]["output"].dump(), HasSubstr("cannot reach the mirror"));
+  EXPECT_EQ(state["lastRun"]["exitCode"], 10);
+  EXPECT_EQ(state["lastRun"]["phase"], "preInstall");
+  EXPECT_EQ(state["lastRun"]["phases"][3]["status"], "not-run");  // postInstall after a failure
+  EXPECT_EQ(Slurp(Marker()), "");
+  // A failed script runs again on the next plain run.
+  WriteConfig("echo again >> " + Marker() + "\n");
+  EXPECT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "again\n");
+}
+
+TEST_F(RunTest, PostInstallFailureGivesExitForty) {
+  WriteConfig("true\n", "exit 1\n");
+  EXPECT_EQ(Run().exit_code, 40);
+}
+
+bool Alive(pid_t pid) {
+  if (::kill(pid, 0) != 0) return false;
+  // A killed process reparented to an init that does not reap stays a zombie: dead all the same.
+  const std::string stat = Slurp(fmt::format("/proc/{}/stat", pid));
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+}
+
+TEST_F(RunTest, ScriptPastItsTimeoutIsKilledWithItsChildren) {
+  const std::string pidfile = (root_.path() / "grandchild.pid").string();
+  WriteConfig("sleep 300 &\necho $! > " + pidfile + "\nsleep 300\n", "", "scripts: {preInstallTimeoutSeconds: 2}\n");
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = Run();
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(result.exit_code, 11) << result.err;
+  EXPECT_LT(seconds, 30);
+  const pid_t grandchild = std::stoi(Slurp(pidfile));
+  for (int i = 0; i < 50 && Alive(grandchild); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(Alive(grandchild)) << "background grandchild " << grandchild << " survived";
+  EXPECT_EQ(State()["phases"]["preInstall"]["error"]["code"], "NB-PREINSTALL-TIMEOUT");
+}
+
+TEST_F(RunTest, SecondConcurrentRunExitsThree) {
+  const std::string started = (root_.path() / "started").string();
+  WriteConfig("touch " + started + "\nsleep 3\n");
+  auto first = std::async(std::launch::async, [&] { return Run(); });
+  for (int i = 0; i < 100 && !std::filesystem::exists(started); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(std::filesystem::exists(started));
+  const auto second = Run();
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("another nodeboot run"));
+  EXPECT_EQ(first.get().exit_code, 0);
+}
+
+TEST_F(RunTest, DryRunRunsAndWritesNothing) {
+  WriteConfig("echo pre >> " + Marker() + "\n");
+  const auto result = Run({"--dry-run"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("would write " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
+  EXPECT_THAT(result.out, HasSubstr("would run: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
+  EXPECT_FALSE(std::filesystem::exists(Marker()));
+  EXPECT_FALSE(std::filesystem::exists(root_.path() / "var"));
+  EXPECT_FALSE(std::filesystem::exists(root_.path() / "run"));
+}
+
+TEST_F(RunTest, InvalidBase64ExitsTwoBeforeAnythingRuns) {
+  root_.Write("etc/nodeboot/config.yaml",
+              "node: {instanceId: i-1}\nnodeTemplate:\n  extendParam:\n"
+              "    alpha.cce/preInstall: " + EncodeBase64("touch " + Marker()) + "\n    alpha.cce/postInstall: 'not base64!'\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("nodeTemplate.extendParam.alpha.cce/postInstall: invalid base64"));
+  EXPECT_FALSE(std::filesystem::exists(Marker()));
+  EXPECT_FALSE(std::filesystem::exists(root_.path() / "var"));
+  EXPECT_FALSE(std::filesystem::exists(root_.path() / "run"));
+}
+
+TEST_F(RunTest, OnlyAndSkipSelectPhases) {
+  WriteConfig("echo pre >> " + Marker() + "\n", "echo post >> " + Marker() + "\n");
+  ASSERT_EQ(Run({"--only", "postInstall"}).exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "post\n");
+  EXPECT_EQ(State()["lastRun"]["phases"][0]["reason"], "not selected (--only)");
+  ASSERT_EQ(Run({"--skip", "preInstall"}).exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "post\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "post\npre\n");
+}
+
+TEST_F(RunTest, NewInstanceIdStartsFresh) {
+  WriteConfig("echo pre >> " + Marker() + "\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  instance_id_ = "i-clone";
+  WriteConfig("echo pre >> " + Marker() + "\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "pre\npre\n");
+  EXPECT_EQ(State()["instanceId"], "i-clone");
+}
+
+TEST_F(RunTest, InstanceIdComesFromCloudInitThenMachineId) {
+  root_.Write("etc/nodeboot/config.yaml", "nodeTemplate: {extendParam: {alpha.cce/preInstall: " +
+                                              EncodeBase64("true") + "}}\n");
+  EXPECT_EQ(Run().exit_code, 2);  // no instance id anywhere
+  root_.Write("etc/machine-id", "0123456789abcdef\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(State()["instanceId"], "0123456789abcdef");
+  root_.Write("var/lib/cloud/data/instance-id", "i-from-cloud-init\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(State()["instanceId"], "i-from-cloud-init");
+}
+
+TEST_F(RunTest, ConfiguredPhaseThatIsNotImplementedStopsTheRunHonestly) {
+  root_.Write("etc/nodeboot/config.yaml",
+              "node: {instanceId: i-1}\nnodeTemplate:\n  extendParam:\n"
+              "    DockerLVMConfigOverride: 'dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG'\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 1);
+  const auto state = State();
+  EXPECT_EQ(state["lastRun"]["phases"][1]["status"], "skipped");
+  EXPECT_EQ(state["lastRun"]["phases"][1]["reason"], "not implemented");
+  EXPECT_EQ(state["lastRun"]["status"], "failed");
+  EXPECT_EQ(Run({"--skip", "storage"}).exit_code, 0);
+}
+
+TEST_F(RunTest, StatusShowsTheLastRun) {
+  EXPECT_EQ(RunNodeboot({"status", "--root", root_.path().string()}).exit_code, 1);  // never ran
+  WriteConfig("echo hi\n", "exit 2\n");
+  ASSERT_EQ(Run().exit_code, 40);
+  const auto text = RunNodeboot({"status", "--root", root_.path().string()});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_THAT(text.out, HasSubstr("preInstall   succeeded"));
+  EXPECT_THAT(text.out, HasSubstr("postInstall  failed"));
+  EXPECT_THAT(text.out, HasSubstr("result failed  exit code 40"));
+  EXPECT_THAT(text.out, HasSubstr("report not-configured"));
+  const auto json = RunNodeboot({"status", "--root", root_.path().string(), "--output", "json"});
+  EXPECT_EQ(json.exit_code, 0);
+  const auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["lastRun"]["exitCode"], 40);
+  EXPECT_EQ(parsed["lastRun"]["phases"].size(), 4u);
+  EXPECT_GE(parsed["lastRun"]["phases"][0]["durationMs"].get<int>(), 0);
+}
+
+TEST_F(RunTest, LogsPhasesAndCommandsToTheLogFile) {
+  WriteConfig("echo hello from the script\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  const std::string log = Slurp(root_.path() / "var/log/nodeboot/nodeboot.log");
+  EXPECT_THAT(log, HasSubstr("phase preInstall: start"));
+  EXPECT_THAT(log, HasSubstr("phase preInstall: succeeded in"));
+  EXPECT_THAT(log, HasSubstr("preInstall stdout: hello from the script"));
+  EXPECT_THAT(log, HasSubstr("exec: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string() + ": exit 0 in"));
+}
+
+// Every file under the root except the config itself and the script files (which must hold the
+// script to run it), concatenated.
+std::string EverythingUnder(const std::filesystem::path& root) {
+  std::string all;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file()) continue;
+    const auto path = entry.path().string();
+    if (path.ends_with("etc/nodeboot/config.yaml") || path.find("var/lib/nodeboot/scripts/") != std::string::npos) continue;
+    all += path + "\n" + Slurp(entry.path()) + "\n";
+  }
+  return all;
+}
+
+TEST_F(RunTest, CanarySecretsAppearInNoFileAndNoOutput) {
+  const std::string task_token = "canary-task-token-5d1e";
+  const std::string bootstrap = "canary.c4n4ryt0k3n00042";
+  const std::string script_body = "SCRIPT_CANARY=canary-script-body-77f0";
+  WriteConfig(script_body + "\necho \"token: " + task_token + " and " + bootstrap + "\"\necho \"$SCRIPT_CANARY\" >&2\nexit 4\n",
+              "", "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + task_token + "}\n"
+                  "cluster: {join: none, bootstrapToken: " + bootstrap + "}\n");
+  std::string outputs;
+  for (auto args : std::vector<std::vector<std::string>>{{}, {"--dry-run"}, {"--rerun-scripts"}}) {
+    const auto result = Run(args);
+    outputs += result.out + result.err;
+  }
+  const auto status = RunNodeboot({"status", "--root", root_.path().string(), "--output", "json"});
+  outputs += status.out + status.err;
+  outputs += EverythingUnder(root_.path());
+  EXPECT_THAT(outputs, HasSubstr("token: ***"));  // the script's output is there, masked
+  for (const auto& canary : {task_token, bootstrap, std::string("canary-script-body-77f0")}) {
+    EXPECT_THAT(outputs, Not(HasSubstr(canary)));
+  }
+}
+
+}  // namespace
+}  // namespace nodeboot
