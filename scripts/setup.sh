@@ -21,8 +21,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl
   # what the storage phase drives, and the VM harness that proves it
-  lvm2 e2fsprogs xfsprogs util-linux
-  qemu-system-x86 qemu-utils busybox-static kmod cpio
+  lvm2 e2fsprogs xfsprogs util-linux fdisk
+  qemu-system-x86 qemu-utils busybox-static kmod cpio xz-utils
 )
 
 missing=()

@@ -10,16 +10,18 @@ class LoggedCommandRunner : public CommandRunner {
   explicit LoggedCommandRunner(CommandRunner& inner) : inner_(inner) {}
 
   Result<CommandResult> Run(const Command& command) override {
-    const std::string argv = FormatArgv(command.argv);
-    log::Info("exec: {}", argv);
+    // "read:" marks a command that changes nothing, so a log shows at a glance (and a test
+    // counts) what a run changed.
+    const std::string argv = (command.changes_system ? "exec: " : "read: ") + FormatArgv(command.argv);
+    log::Info("{}", argv);
     auto result = inner_.Run(command);
     if (!result) {
-      log::Error("exec: {}: {}", argv, result.error().message);
+      log::Error("{}: {}", argv, result.error().message);
     } else if (result->timed_out) {
-      log::Error("exec: {}: timed out after {} ms; process group killed (exit {})", argv, result->duration.count(),
+      log::Error("{}: timed out after {} ms; process group killed (exit {})", argv, result->duration.count(),
                  result->exit_code);
     } else {
-      log::Info("exec: {}: exit {} in {} ms", argv, result->exit_code, result->duration.count());
+      log::Info("{}: exit {} in {} ms", argv, result->exit_code, result->duration.count());
     }
     return result;
   }

@@ -2,23 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdio>
 
+#include "agent/base/base64.h"
+#include "agent/base/http_client.h"
+#include "agent/base/lock.h"
+#include "agent/base/logging.h"
 #include "agent/base/paths.h"
+#include "agent/base/redact.h"
 #include "agent/base/result.h"
 #include "agent/config/load.h"
+#include "agent/report/catalog.h"
+#include "agent/report/excerpt.h"
+#include "agent/report/flush.h"
 #include "agent/run/bootstrap.h"
+#include "agent/run/state.h"
+#include "agent/run/storage_phase.h"
 
 namespace nodeboot::cli {
-namespace {
-
-// A command whose issue has not landed says so and fails; it never pretends success.
-int NotImplemented(std::string_view command, std::string_view issue) {
-  fmt::print(stderr, "nodeboot {}: not implemented yet ({})\n", command, issue);
-  return exit_code::kInternal;
-}
-
-}  // namespace
 
 int Validate(const HostOptions& options) {
   const Paths paths(options.root);
@@ -42,13 +44,154 @@ int Run(const RunOptions& options) {
   bootstrap.dry_run = options.dry_run;
   return run::Bootstrap(bootstrap);
 }
-int Plan(const HostOptions&, const std::string&) { return NotImplemented("plan", "storage, issue #5"); }
+int Plan(const HostOptions& options, const std::string& output) {
+  return run::PrintPlan(options.root, options.config, output == "json");
+}
 int Status(const HostOptions& options, const std::string& output) {
   return run::PrintStatus(options.root, output == "json");
 }
-int ReportFlush(const HostOptions&) { return NotImplemented("report", "reporting, issue #7"); }
-int Logs(const HostOptions&, int) { return NotImplemented("logs", "reporting, issue #7"); }
-int Explain(const std::string&) { return NotImplemented("explain", "the error catalog, issue #7"); }
+
+// Exit 0 when no report waits in the outbox afterwards (refused ones are set aside, listed,
+// and do not count); 1 when some still wait or the outbox could not be read or written; 2 when
+// reports wait but the config is invalid or has no task.url; 3 when a run holds the lock.
+int ReportFlush(const HostOptions& options) {
+  const Paths paths(options.root);
+  const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
+  for (const auto& run_id : outbox.Rejected()) {
+    fmt::print(stderr,
+               "nodeboot report: {} was refused by the task service and is kept aside: {}\n",
+               run_id, (outbox.dir() / (run_id + ".rejected.txt")).string());
+  }
+  auto waiting = outbox.Pending();
+  if (!waiting) {
+    fmt::print(stderr, "nodeboot report: {}\n", waiting.error().message);
+    return exit_code::kInternal;
+  }
+  if (waiting->empty()) {
+    fmt::print("outbox empty: nothing to deliver\n");
+    return exit_code::kOk;
+  }
+  const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, options.config));
+  if (!loaded.ok()) {
+    for (const auto& error : loaded.errors) {
+      fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
+    }
+    return exit_code::kInvalidConfig;
+  }
+  const config::TaskSection& task = loaded.config.task;
+  if (!task.enabled()) {
+    fmt::print(stderr, "nodeboot report: {} report(s) wait in {} but the config has no task.url\n",
+               waiting->size(), outbox.dir().string());
+    return exit_code::kInvalidConfig;
+  }
+  // One writer of the outbox and state.json at a time: a run delivers its own reports.
+  auto lock = RunLock::Acquire(paths.Host(Paths::kLockFile));
+  if (!lock) {
+    fmt::print(stderr, "nodeboot report: {}\n", lock.error().message);
+    return lock.error().exit_code;
+  }
+  log::Init(
+      {.to_stderr = true, .file = paths.Host(Paths::kLogFile), .to_syslog = options.root == "/"});
+  log::SetSecrets(WithBase64Forms(loaded.config.SecretValues()));
+  auto client = MakeCurlHttpClient();
+  const auto flushed =
+      report::FlushOutbox(outbox, *client, report::TargetFromConfig(task, paths),
+                          report::PolicyFromConfig(task), report::RealDeliveryClock());
+  for (const auto& problem : flushed.problems) log::Error("report: {}", problem);
+
+  // `status` shows whether the last run's report arrived: tell it when this flush sent it.
+  auto state = run::ReadState(paths);
+  if (state && *state && (*state)->last_run) {
+    run::RunRecord& last = *(*state)->last_run;
+    if (auto it = flushed.by_run.find(last.run_id); it != flushed.by_run.end()) {
+      if (it->second.outcome == report::DeliveryOutcome::kDelivered) {
+        last.report = {"delivered",
+                       fmt::format("delivered to {} by `nodeboot report --flush`", task.url)};
+      } else if (it->second.outcome == report::DeliveryOutcome::kRejected) {
+        last.report = {"failed", fmt::format("refused, not retried: {}", it->second.detail)};
+      }
+      if (auto saved = run::SaveState(paths, **state); !saved) {
+        log::Error("state: {}", saved.error().message);
+      }
+    }
+  }
+  fmt::print("delivered {}, refused {}, still waiting {}\n", flushed.delivered, flushed.rejected,
+             flushed.pending);
+  return flushed.pending == 0 && flushed.problems.empty() ? exit_code::kOk : exit_code::kInternal;
+}
+
+int Logs(const HostOptions& options, int lines) {
+  const Paths paths(options.root);
+  report::ExcerptLimits limits;
+  limits.max_lines = static_cast<size_t>(lines);
+  // The failing step's own output comes first, as in a report of the last run.
+  std::vector<std::string> step_output;
+  if (auto state = run::ReadState(paths); state && *state && (*state)->last_run) {
+    const run::RunRecord& last = *(*state)->last_run;
+    for (const auto& phase : last.phases) {
+      if (last.status == "failed" && phase.name == last.failed_phase) step_output = phase.output;
+    }
+  }
+  auto runner = MakeRealCommandRunner();
+  report::ExcerptStats stats;
+  std::vector<std::string> system = report::SystemLogLines(paths, runner.get(), limits, &stats);
+  // Mask what a report would mask: the secrets of the config, when it can be read.
+  const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, ""));
+  const ThoroughRedactor redactor(loaded.ok() ? loaded.config.SecretValues()
+                                              : std::vector<std::string>());
+  for (auto& line : step_output) line = redactor.Redact(line);
+  for (auto& line : system) line = redactor.Redact(line);
+  const auto excerpt = report::ComposeExcerpt(step_output, system, limits);
+  for (const auto& line : excerpt) fmt::print("{}\n", line);
+  if (!stats.problem.empty()) {
+    fmt::print(stderr, "nodeboot logs: {} lines; no system log: {}\n", excerpt.size(),
+               stats.problem);
+    return excerpt.empty() ? exit_code::kInternal : exit_code::kOk;
+  }
+  fmt::print(stderr, "nodeboot logs: {} lines; read {} of {} bytes of {}{}\n", excerpt.size(),
+             stats.bytes_read, stats.file_bytes, stats.source,
+             stats.scan_limit_reached ? " (scan limit reached)" : "");
+  return exit_code::kOk;
+}
+
+// Exit 0 with cause and solution; 1 when the catalog knows neither the code nor the text.
+int Explain(const std::string& input) {
+  const auto loaded = report::LoadCatalog(Paths("/"));
+  for (const auto& warning : loaded.warnings) fmt::print(stderr, "nodeboot explain: {}\n", warning);
+  const std::string_view text = TrimWhitespace(input);
+  if (text.empty()) {
+    fmt::print(stderr,
+               "nodeboot explain: give an error code (NB-STORAGE-UNSAFE-DISK) or a log line\n");
+    return exit_code::kInvalidConfig;
+  }
+  if (const auto* entry = loaded.catalog.Find(text)) {
+    fmt::print("{}", report::Describe(*entry));
+    return exit_code::kOk;
+  }
+  std::string pattern;
+  if (const auto* entry = loaded.catalog.Classify(text, &pattern)) {
+    fmt::print("{}Matched: the pattern '{}' of {}\n", report::Describe(*entry), pattern,
+               entry->origin);
+    return exit_code::kOk;
+  }
+  // A pasted nodeboot line quotes its code: "phase storage failed: NB-STORAGE-UNSAFE-DISK ...".
+  for (size_t at = text.find("NB-"); at != std::string_view::npos; at = text.find("NB-", at + 1)) {
+    size_t end = at;
+    while (end < text.size() &&
+           (std::isupper(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
+      ++end;
+    }
+    if (const auto* entry = loaded.catalog.Find(text.substr(at, end - at))) {
+      fmt::print("{}", report::Describe(*entry));
+      return exit_code::kOk;
+    }
+  }
+  fmt::print(stderr,
+             "nodeboot explain: \"{}\" is neither a known error code nor a line the error "
+             "catalog recognises ({} entries; add your own in /etc/nodeboot/errors.d/)\n",
+             text, loaded.catalog.entries().size());
+  return exit_code::kInternal;
+}
 
 int Version() {
   fmt::print("nodeboot {}\n", NODEBOOT_VERSION);

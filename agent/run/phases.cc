@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "agent/run/engine.h"
+#include "agent/run/storage_phase.h"
 #include "agent/scripts/script_phase.h"
 
 namespace nodeboot::run {
@@ -44,9 +45,7 @@ std::vector<std::unique_ptr<Phase>> StandardPhases() {
   phases.push_back(scripts::MakeScriptPhase(scripts::Which::kPreInstall));
   // Storage before join: the container runtime's and the kubelet's directories must be on
   // their volumes before either starts writing to them.
-  phases.push_back(std::make_unique<NotImplementedPhase>("storage", "issue #5", [](const config::NodeConfig& c) {
-    return c.node_template.storage ? "" : "no storage spec in nodeTemplate (neither storage nor DockerLVMConfigOverride)";
-  }));
+  phases.push_back(MakeStoragePhase());
   // Join once the node is complete, so the scheduler never sees a half-built node Ready.
   phases.push_back(std::make_unique<NotImplementedPhase>("join", "issue #6", [](const config::NodeConfig& c) {
     return c.cluster.join == config::JoinMode::kNone ? "no cluster to join (cluster.join absent or none)" : "";

@@ -205,15 +205,29 @@ TEST_F(RunTest, InstanceIdComesFromCloudInitThenMachineId) {
 
 TEST_F(RunTest, ConfiguredPhaseThatIsNotImplementedStopsTheRunHonestly) {
   root_.Write("etc/nodeboot/config.yaml",
-              "node: {instanceId: i-1}\nnodeTemplate:\n  extendParam:\n"
-              "    DockerLVMConfigOverride: 'dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG'\n");
+              "node: {instanceId: i-1}\ncluster: {join: kubeadm, apiServer: '10.0.0.10:6443', bootstrapToken: abcdef.0123456789abcdef,"
+              " caCertHash: 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}\n");
   const auto result = Run();
   EXPECT_EQ(result.exit_code, 1);
   const auto state = State();
-  EXPECT_EQ(state["lastRun"]["phases"][1]["status"], "skipped");
-  EXPECT_EQ(state["lastRun"]["phases"][1]["reason"], "not implemented");
+  EXPECT_EQ(state["lastRun"]["phases"][2]["status"], "skipped");
+  EXPECT_EQ(state["lastRun"]["phases"][2]["reason"], "not implemented");
   EXPECT_EQ(state["lastRun"]["status"], "failed");
-  EXPECT_EQ(Run({"--skip", "storage"}).exit_code, 0);
+  EXPECT_EQ(Run({"--skip", "join"}).exit_code, 0);
+}
+
+TEST_F(RunTest, StorageWithNoUsableDiskExitsTwentyAndSaysWhy) {
+  // A root with no disks at all: lvm is read for real (read-only), nothing is written.
+  root_.Write("sys/block/.keep", "");
+  root_.Write("etc/nodeboot/config.yaml",
+              "node: {instanceId: i-1}\nnodeTemplate:\n  extendParam:\n"
+              "    DockerLVMConfigOverride: 'dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG'\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 20) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("group vgpaas: no usable disk matches its selectors (legacyOverride)"));
+  EXPECT_EQ(State()["phases"]["storage"]["error"]["code"], "NB-STORAGE-UNSATISFIABLE");
+  const auto plan = RunNodeboot({"plan", "--root", root_.path().string()});
+  EXPECT_EQ(plan.exit_code, 20);
 }
 
 TEST_F(RunTest, StatusShowsTheLastRun) {
@@ -262,7 +276,7 @@ TEST_F(RunTest, CanarySecretsAppearInNoFileAndNoOutput) {
   const std::string bootstrap = "canary.c4n4ryt0k3n00042";
   const std::string script_body = "SCRIPT_CANARY=canary-script-body-77f0";
   WriteConfig(script_body + "\necho \"token: " + task_token + " and " + bootstrap + "\"\necho \"$SCRIPT_CANARY\" >&2\nexit 4\n",
-              "", "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + task_token + "}\n"
+              "", "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + task_token + ", deliverySeconds: 0}\n"
                   "cluster: {join: none, bootstrapToken: " + bootstrap + "}\n");
   std::string outputs;
   for (auto args : std::vector<std::vector<std::string>>{{}, {"--dry-run"}, {"--rerun-scripts"}}) {

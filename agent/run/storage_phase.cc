@@ -1,0 +1,157 @@
+#include "agent/run/storage_phase.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/base/atomic_file.h"
+#include "agent/base/logging.h"
+#include "agent/config/load.h"
+#include "storage/apply.h"
+#include "storage/observe.h"
+
+namespace nodeboot::run {
+namespace {
+
+storage::PlanInput ToPlanInput(const config::NodeConfig& config, const Paths& paths) {
+  storage::PlanInput input;
+  input.spec = *config.node_template.storage;
+  for (const auto& disk : config.disks) {
+    input.inventory.disks.push_back({disk.id, disk.volume_type, disk.encrypted, disk.cmk_id});
+  }
+  for (const auto& volume : config.node_template.data_volumes) {
+    input.inventory.data_volumes.push_back({volume.volume_type, volume.size_gib, volume.encrypted, volume.cmk_id});
+  }
+  input.filesystem = config.filesystem;
+  input.runtime_is_docker = config.node_template.runtime_is_docker();
+  input.host_prefix = paths.root() == "/" ? "" : paths.root().string();
+  return input;
+}
+
+void LogDecisions(const storage::Plan& plan) {
+  for (const auto& disk : plan.disks) {
+    if (!disk.selector.empty()) {
+      log::Info("storage: {} ({} GiB, {}{}) taken by selector {}{}", disk.disk.device, storage::GiB(disk.disk.size_bytes),
+                disk.attributes.kind, disk.attributes.volume_type.empty() ? "" : " " + disk.attributes.volume_type,
+                disk.selector, disk.adopted ? " (already a nodeboot PV)" : "");
+    } else if (disk.usable) {
+      log::Info("storage: {} is usable but no selector takes it", disk.disk.device);
+    } else {
+      log::Info("storage: {} skipped: {}", disk.disk.device, disk.reason);
+    }
+  }
+}
+
+nlohmann::json PlanJson(const storage::Plan& plan) {
+  using nlohmann::json;
+  json disks = json::array();
+  for (const auto& disk : plan.disks) {
+    disks.push_back({{"device", disk.disk.device}, {"serial", disk.disk.serial}, {"sizeBytes", disk.disk.size_bytes},
+                     {"kind", disk.attributes.kind}, {"usable", disk.usable}, {"reason", disk.reason},
+                     {"selector", disk.selector}});
+  }
+  json groups = json::array();
+  for (const auto& group : plan.groups) {
+    json volumes = json::array();
+    for (const auto& volume : group.volumes) {
+      volumes.push_back({{"space", storage::Name(volume.space)}, {"lv", volume.lv}, {"extents", volume.extents},
+                         {"stripes", volume.stripes}, {"mountPoint", volume.mount_point},
+                         {"filesystem", storage::Name(volume.filesystem)}});
+    }
+    groups.push_back({{"name", group.name}, {"devices", group.devices}, {"extents", group.extents}, {"volumes", volumes}});
+  }
+  json actions = json::array();
+  for (const auto& action : plan.actions) {
+    if (action.argv.empty()) actions.push_back({{"file", "/etc/fstab"}});
+    else actions.push_back({{"command", action.argv}});
+  }
+  return {{"disks", disks}, {"groups", groups}, {"actions", actions}};
+}
+
+struct Storage {
+  std::unique_ptr<storage::SignatureProbe> probe = storage::MakeBlkidProbe();
+  storage::Lvm lvm;
+  Storage(CommandRunner& runner, const Paths& paths) : lvm(runner, storage::Lvm::UdevRunning(paths)) {}
+};
+
+class StoragePhase : public Phase {
+ public:
+  std::string_view name() const override { return "storage"; }
+  bool is_script() const override { return false; }
+  std::string NothingToDo(const config::NodeConfig& config) const override {
+    return config.node_template.storage ? "" : "no storage spec in nodeTemplate (neither storage nor DockerLVMConfigOverride)";
+  }
+
+  PhaseOutcome Run(PhaseContext& context) override {
+    Storage storage(context.runner, context.paths);
+    const storage::PlanInput input = ToPlanInput(context.config, context.paths);
+    auto observed = storage::Observe(context.paths, storage.lvm, *storage.probe, input);
+    if (!observed) return {std::move(observed).error(), {}};
+    const auto fstab = ReadFile(context.paths.Host("/etc/fstab"));
+    auto plan = storage::BuildPlan(input, *observed, fstab ? *fstab : "");
+    if (!plan) return {std::move(plan).error(), {}};
+    LogDecisions(*plan);
+    if (plan->actions.empty()) log::Info("storage: nothing to change; the layout is in place");
+    storage::ApplyContext apply{context.paths, context.runner, context.files, storage.lvm, *storage.probe, context.dry_run};
+    if (auto applied = storage::ApplyPlan(*plan, apply); !applied) return {std::move(applied).error(), {}};
+    if (context.dry_run) return {Ok(), {}};
+    return {storage::VerifyPlan(*plan, apply), {}};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Phase> MakeStoragePhase() { return std::make_unique<StoragePhase>(); }
+
+int PrintPlan(const std::string& root, const std::string& config_path, bool json) {
+  const Paths paths(root);
+  const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, config_path));
+  if (!loaded.ok()) {
+    for (const auto& error : loaded.errors) fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
+    return exit_code::kInvalidConfig;
+  }
+  if (!loaded.config.node_template.storage) {
+    if (json) fmt::print("{}\n", nlohmann::json{{"disks", nlohmann::json::array()}, {"groups", nlohmann::json::array()},
+                                                {"actions", nlohmann::json::array()}}.dump());
+    else fmt::print("no storage spec in nodeTemplate: the storage phase has nothing to do\n");
+    return exit_code::kOk;
+  }
+  auto runner = MakeRealCommandRunner();
+  Storage storage(*runner, paths);
+  const storage::PlanInput input = ToPlanInput(loaded.config, paths);
+  auto observed = storage::Observe(paths, storage.lvm, *storage.probe, input);
+  if (!observed) {
+    fmt::print(stderr, "nodeboot plan: {}\n", observed.error().message);
+    return observed.error().exit_code;
+  }
+  const auto fstab = ReadFile(paths.Host("/etc/fstab"));
+  auto plan = storage::BuildPlan(input, *observed, fstab ? *fstab : "");
+  if (!plan) {
+    fmt::print(stderr, "nodeboot plan: {}: {}\n", plan.error().code, plan.error().message);
+    return plan.error().exit_code;
+  }
+  if (json) {
+    fmt::print("{}\n", PlanJson(*plan).dump());
+    return exit_code::kOk;
+  }
+  for (const auto& disk : plan->disks) {
+    fmt::print("disk {} {} GiB {} serial={}: {}\n", disk.disk.device, storage::GiB(disk.disk.size_bytes), disk.attributes.kind,
+               disk.disk.serial, disk.usable ? (disk.selector.empty() ? "usable, not selected" : "selector " + disk.selector)
+                                             : "skipped: " + disk.reason);
+  }
+  for (const auto& group : plan->groups) {
+    fmt::print("group {} on {} ({} extents)\n", group.name, fmt::join(group.devices, ", "), group.extents);
+    for (const auto& volume : group.volumes) {
+      fmt::print("  {}/{} {} extents, {} stripe(s), {} at {}\n", group.name, volume.lv, volume.extents, volume.stripes,
+                 storage::Name(volume.filesystem), volume.mount_point);
+    }
+  }
+  if (plan->actions.empty()) fmt::print("nothing to do\n");
+  for (const auto& action : plan->actions) {
+    fmt::print("would {}: {}\n", action.why, action.argv.empty() ? "/etc/fstab" : FormatArgv(action.argv));
+  }
+  return exit_code::kOk;
+}
+
+}  // namespace nodeboot::run

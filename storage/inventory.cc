@@ -1,0 +1,49 @@
+#include "storage/inventory.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace nodeboot::storage {
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::string WithoutDashes(const std::string& text) {
+  std::string out;
+  std::copy_if(text.begin(), text.end(), std::back_inserter(out), [](char c) { return c != '-'; });
+  return out;
+}
+
+}  // namespace
+
+bool SerialMatches(const Disk& disk, const std::string& id) {
+  const std::string lower_id = Lower(id);
+  const std::string dashless = WithoutDashes(lower_id);
+  const std::string serial = Lower(disk.serial);
+  if (!serial.empty() && (serial == lower_id.substr(0, 20) || serial == dashless.substr(0, 20) ||
+                          serial == lower_id || serial == dashless)) {
+    return true;
+  }
+  return !disk.wwid.empty() && dashless.size() >= 20 && Lower(WithoutDashes(disk.wwid)).find(dashless) != std::string::npos;
+}
+
+DiskAttributes Classify(const Disk& disk, const Inventory& inventory) {
+  for (size_t i = 0; i < inventory.disks.size(); ++i) {
+    const auto& volume = inventory.disks[i];
+    if (!SerialMatches(disk, volume.id)) continue;
+    return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id, fmt::format("disks[{}] by serial", i)};
+  }
+  for (size_t i = 0; i < inventory.data_volumes.size(); ++i) {
+    const auto& volume = inventory.data_volumes[i];
+    if (volume.size_gib <= 0 || static_cast<uint64_t>(volume.size_gib) << 30 != disk.size_bytes) continue;
+    return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id, fmt::format("dataVolumes[{}] by size", i)};
+  }
+  return {};
+}
+
+}  // namespace nodeboot::storage

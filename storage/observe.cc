@@ -1,0 +1,145 @@
+#include "storage/observe.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "agent/base/atomic_file.h"
+#include "agent/base/base64.h"
+
+namespace nodeboot::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadSysfs(const fs::path& path) {
+  auto text = ReadFile(path, 4096);
+  return text ? std::string(TrimWhitespace(*text)) : "";
+}
+
+std::vector<std::string> ListDir(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool IsCandidateName(const std::string& name) {
+  for (const char* prefix : {"loop", "ram", "sr", "dm-", "md", "zram", "nbd", "fd"}) {
+    if (name.starts_with(prefix)) return false;
+  }
+  return true;
+}
+
+// The whole disks under a device number, following device-mapper (and md) slaves down.
+void DisksUnder(const Paths& paths, const std::string& devnum, std::set<std::string>& disks, int depth = 0) {
+  if (depth > 8 || devnum.empty()) return;
+  const fs::path node = paths.Host("/sys/dev/block/" + devnum);
+  std::error_code ec;
+  const fs::path resolved = fs::canonical(node, ec);
+  if (ec) return;
+  // .../block/vda/vda1 -> vda; .../block/vda -> vda; .../block/dm-0 -> its slaves.
+  const std::string name = resolved.filename();
+  if (fs::exists(resolved / "partition", ec)) {
+    disks.insert(resolved.parent_path().filename());
+    return;
+  }
+  const auto slaves = ListDir(resolved / "slaves");
+  if (slaves.empty()) {
+    disks.insert(name);
+    return;
+  }
+  for (const auto& slave : slaves) DisksUnder(paths, ReadSysfs(resolved / "slaves" / slave / "dev"), disks, depth + 1);
+}
+
+}  // namespace
+
+std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const std::vector<MountEntry>& mounts) {
+  std::set<std::string> root_disks;
+  for (const auto& mount : mounts) {
+    if (mount.mount_point == "/") DisksUnder(paths, mount.devnum, root_disks);
+  }
+  std::vector<std::string> swaps;
+  if (auto text = ReadFile(paths.Host("/proc/swaps"))) swaps = ParseSwaps(*text);
+
+  std::vector<Disk> disks;
+  const fs::path block = paths.Host("/sys/block");
+  for (const auto& name : ListDir(block)) {
+    if (!IsCandidateName(name)) continue;
+    const fs::path dir = block / name;
+    Disk disk;
+    disk.name = name;
+    disk.device = "/dev/" + name;
+    disk.devnum = ReadSysfs(dir / "dev");
+    disk.size_bytes = std::strtoull(ReadSysfs(dir / "size").c_str(), nullptr, 10) * 512;
+    disk.serial = ReadSysfs(dir / "serial");
+    if (disk.serial.empty()) disk.serial = ReadSysfs(dir / "device/serial");
+    disk.wwid = ReadSysfs(dir / "device/wwid");
+    disk.rotational = ReadSysfs(dir / "queue/rotational") == "1";
+    disk.removable = ReadSysfs(dir / "removable") == "1";
+    disk.read_only = ReadSysfs(dir / "ro") == "1";
+    disk.holds_root = root_disks.contains(name);
+    disk.holders = ListDir(dir / "holders");
+    std::vector<std::string> devnums{disk.devnum};
+    std::vector<std::string> devices{disk.device};
+    for (const auto& entry : ListDir(dir)) {
+      std::error_code ec;
+      if (!fs::exists(dir / entry / "partition", ec)) continue;
+      disk.partitions.push_back(entry);
+      devnums.push_back(ReadSysfs(dir / entry / "dev"));
+      devices.push_back("/dev/" + entry);
+    }
+    for (const auto& mount : mounts) {
+      if (std::find(devnums.begin(), devnums.end(), mount.devnum) != devnums.end()) disk.mounted_at = mount.mount_point;
+    }
+    for (const auto& swap : swaps) {
+      if (std::find(devices.begin(), devices.end(), swap) != devices.end()) disk.swap = true;
+    }
+    // Never open the root disk or a disk in use; everything else is probed.
+    if (!disk.holds_root && disk.mounted_at.empty() && !disk.swap) {
+      const ProbeResult probed = probe.Probe(disk.device);
+      disk.signature = probed.signature;
+      disk.unrecognised_data = probed.unrecognised_data;
+      disk.probe_error = probed.error;
+    }
+    disks.push_back(std::move(disk));
+  }
+  return disks;
+}
+
+Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe, const PlanInput& input) {
+  Observations observed;
+  if (auto text = ReadFile(paths.Host("/proc/self/mountinfo"))) observed.mounts = ParseMountinfo(*text);
+  observed.disks = DiscoverDisks(paths, probe, observed.mounts);
+  NB_TRY_ASSIGN(observed.lvm, lvm.Report());
+
+  for (const auto& group : input.spec.groups) {
+    const LvmVolumeGroup* vg = observed.lvm.FindVg(group.name);
+    for (const auto& space : group.spaces) {
+      const std::string lv(LogicalVolumeName(space.kind));
+      const std::string dm = DmPath(group.name, lv);
+      if (vg != nullptr && vg->FindLv(lv) != nullptr && vg->FindLv(lv)->active) {
+        observed.lv_filesystems[dm] = probe.FilesystemType(dm);
+        struct stat st;
+        if (::stat(dm.c_str(), &st) == 0) observed.lv_devnums[dm] = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
+      }
+      std::string point;
+      switch (space.kind) {
+        case SpaceKind::kRuntime: point = RuntimeMountPoint(input.runtime_is_docker); break;
+        case SpaceKind::kKubernetes: point = kKubeletMountPoint; break;
+        case SpaceKind::kUser: point = space.path; break;
+      }
+      std::error_code ec;
+      const fs::path target = paths.Host(point);
+      observed.target_has_content[point] = fs::is_directory(target, ec) && !fs::is_empty(target, ec);
+    }
+  }
+  return observed;
+}
+
+}  // namespace nodeboot::storage

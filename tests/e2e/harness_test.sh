@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # the guest script and the expected lines are literal on purpose
+# Tests the VM harness itself (scripts/vm/run.sh), from the host: exit codes, stdout/stderr,
+# environment, working directory, argument quoting, disks and serials, module auto-loading,
+# loopback, isolation of guest writes, --timeout and SIGTERM. Four boots.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+run=$(cd "$here/../.." && pwd)/scripts/vm/run.sh
+work=$(mktemp -d "${TMPDIR:-/tmp}/nb-harness-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+passed=0 failed=0
+check() { # NAME CONDITION...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    printf 'ok   %s\n' "$name"
+  else
+    failed=$((failed + 1))
+    printf 'FAIL %s\n' "$name"
+  fi
+}
+has_line() { grep -qxF -- "$2" "$1"; }
+not() { ! "$@"; }
+
+# 1. One boot with many checks; the command prints key=value lines and exits 0.
+marker="/etc/nodeboot-harness-test.$$"
+rm -f "$marker"
+guest_script='
+set -u
+echo "pwd=$PWD"
+echo "env=$NB_HARNESS_VAR"
+printf "args="; printf "[%s]" "$@"; echo
+echo "uid=$(id -u)"
+echo "procsub=$(cat <(echo yes))"
+echo written >'"$marker"' && echo "etc=$(cat '"$marker"')"
+echo "vda=$(cat /sys/block/vda/serial) $(cat /sys/block/vda/size)"
+echo "vdb=[$(cat /sys/block/vdb/serial)] $(cat /sys/block/vdb/size)"
+mkfs.xfs -q /dev/vdb && mkdir -p /mnt/x && mount /dev/vdb /mnt/x && echo "xfs=mounted" && umount /mnt/x
+python3 - <<EOF
+import socket, threading
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+def serve():
+    c, _ = srv.accept(); c.sendall(b"pong"); c.close()
+threading.Thread(target=serve).start()
+cli = socket.create_connection(srv.getsockname()); print("loopback=" + cli.recv(4).decode())
+EOF
+echo "to-stderr" >&2
+'
+cd "$here"
+rc=0
+NB_HARNESS_VAR='a b$c' "$run" --disk 64M:nb-first --disk 512M -- \
+  bash -c "$guest_script" guest 'x y' "q'uote" '' '*' >"$work/out1" 2>"$work/err1" || rc=$?
+check "exit code 0" [ "$rc" = 0 ]
+check "cwd is the host's" has_line "$work/out1" "pwd=$here"
+check "environment passed" has_line "$work/out1" 'env=a b$c'
+check "arguments quoted" has_line "$work/out1" "args=[x y][q'uote][][*]"
+check "runs as root" has_line "$work/out1" "uid=0"
+check "/dev/fd works" has_line "$work/out1" "procsub=yes"
+check "/etc writable in the guest" has_line "$work/out1" "etc=written"
+check "guest write did not reach the host" [ ! -e "$marker" ]
+check "first disk is vda with its serial" has_line "$work/out1" "vda=nb-first 131072"
+check "second disk is vdb, no serial" has_line "$work/out1" "vdb=[] 1048576"
+check "xfs auto-loads and mounts" has_line "$work/out1" "xfs=mounted"
+check "loopback works" has_line "$work/out1" "loopback=pong"
+check "stderr kept apart" has_line "$work/err1" "to-stderr"
+check "stdout has no stderr" not grep -q to-stderr "$work/out1"
+check "no kernel noise in stdout" not grep -qE '^\[ *[0-9]+\.[0-9]+\]' "$work/out1" "$work/err1"
+if [ "$failed" -gt 0 ]; then
+  printf -- '--- stdout:\n'
+  cat "$work/out1"
+  printf -- '--- stderr:\n'
+  cat "$work/err1"
+fi
+
+# 2. Exit code and a large output stream, intact up to its last byte (no newline at the end).
+rc=0
+"$run" -- sh -c 'seq 1 200000; printf end; exit 7' >"$work/out2" 2>"$work/err2" || rc=$?
+check "exit code 7 propagated" [ "$rc" = 7 ]
+check "large stdout intact" cmp -s "$work/out2" <(seq 1 200000; printf end)
+
+# 3. --timeout gives 124, and in time.
+start=$SECONDS
+rc=0
+"$run" --timeout 8 -- sleep 600 >"$work/out3" 2>"$work/err3" || rc=$?
+check "timeout gives 124" [ "$rc" = 124 ]
+check "timeout is prompt" [ $((SECONDS - start)) -lt 30 ]
+
+# 4. SIGTERM stops the VM and removes the temp files.
+mkdir "$work/t4"
+TMPDIR="$work/t4" "$run" --disk 1G -- sleep 600 >"$work/out4" 2>"$work/err4" &
+pid=$!
+sleep 3
+rc=0
+kill -TERM "$pid"
+wait "$pid" || rc=$?
+check "SIGTERM gives 143" [ "$rc" = 143 ]
+check "temp dir removed" [ -z "$(ls -A "$work/t4")" ]
+
+printf '%s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A run killed (SIGKILL, by a wrapper on PATH) after vgcreate, after lvcreate and after mkfs is
+# completed by the next run, with exactly the layout an uninterrupted run makes.
+SCENARIO=interrupted
+. "$(dirname "$0")/lib.sh"
+
+write_config <<'YAML'
+nodeTemplate:
+  dataVolumes: [{volumetype: SAS, size: 1}]
+  storage:
+    storageSelectors: [{name: cceUse, storageType: evs}]
+    storageGroups:
+      - name: vgpaas
+        cceManaged: true
+        selectorNames: [cceUse]
+        virtualSpaces:
+          - {name: runtime, size: "90%", runtimeConfig: {lvType: striped}}
+          - {name: kubernetes, size: "10%"}
+YAML
+cp /etc/fstab /tmp/fstab.orig 2>/dev/null || : > /tmp/fstab.orig
+
+reset_node() {
+  umount /var/lib/containerd /mnt/paas/kubernetes/kubelet 2>/dev/null || true
+  # The next layout lands on the same extents; lvcreate (rightly, without -y) refuses to
+  # wipe a filesystem it finds there, so the old ones go first.
+  wipefs -q -a /dev/mapper/vgpaas-dockersys /dev/mapper/vgpaas-kubernetes 2>/dev/null || true
+  lvm vgremove --config "$LVM_NO_UDEV" -f vgpaas >/dev/null 2>&1 || true
+  # Blank again as a fresh volume is: wipefs alone leaves LVM's metadata text, which nodeboot
+  # rightly refuses as data it cannot name.
+  for disk in /dev/vda /dev/vdb; do
+    dd if=/dev/zero of="$disk" bs=1M count=2 conv=fsync status=none
+    dd if=/dev/zero of="$disk" bs=1M count=2 seek=$(( $(blockdev --getsize64 "$disk") / 1048576 - 2 )) conv=fsync status=none
+  done
+  cp /tmp/fstab.orig /etc/fstab
+  rm -rf /var/lib/nodeboot
+}
+
+check_eq "uninterrupted run" 0 "$(nb_storage)"
+reference=$(layout)
+check "reference has both LVs" sh -c "echo '$reference' | grep -q dockersys && echo '$reference' | grep -q kubernetes"
+
+real_lvm=$(command -v lvm)
+wrappers=/tmp/killers
+kill_at() {  # kill_at NAME MATCH: a wrapper NAME that SIGKILLs nodeboot when its args match
+  mkdir -p "$wrappers"
+  cat > "$wrappers/$1" <<SH
+#!/bin/sh
+case "\$*" in
+  *$2*) kill -KILL \$PPID; sleep 5; exit 1 ;;
+esac
+exec $3 "\$@"
+SH
+  chmod +x "$wrappers/$1"
+}
+
+for point in after-vgcreate after-lvcreate after-mkfs; do
+  reset_node
+  rm -rf "$wrappers"
+  case $point in
+    after-vgcreate) kill_at lvm lvcreate "$real_lvm" ;;
+    after-lvcreate) kill_at mkfs.ext4 '' "$(command -v mkfs.ext4)" ;;
+    after-mkfs) kill_at mount 'vgpaas' "$(command -v mount)" ;;
+  esac
+  rc=$(PATH="$wrappers:$PATH" nb_storage)
+  check_eq "$point: killed" 137 "$rc"
+  check "$point: something was left half done" test -n "$(vg_field vgpaas vg_name)"
+  check_eq "$point: next run completes" 0 "$(nb_storage)"
+  check_eq "$point: same layout" "$reference" "$(layout)"
+done
+finish

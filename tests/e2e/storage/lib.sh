@@ -1,0 +1,80 @@
+# Shared by the storage e2e scenarios, which run as root inside the VM harness
+# (scripts/vm/run.sh) with real lvm, mkfs and mount. The guest root is a throw-away overlay,
+# so each scenario writes /etc/nodeboot/config.yaml and runs nodeboot against `/`.
+set -euo pipefail
+
+: "${NODEBOOT_BIN:?NODEBOOT_BIN must name the nodeboot binary}"
+LVM_NO_UDEV='activation{udev_sync=0 udev_rules=0} devices{obtain_device_list_from_udev=0}'
+passed=0
+failed=0
+
+say() { printf '%s: %s\n' "${SCENARIO:-e2e}" "$*"; }
+
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    say "FAIL: $what"
+  fi
+}
+
+check_eq() {  # check_eq DESCRIPTION EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    say "FAIL: $1: expected [$2], got [$3]"
+  fi
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+write_config() {  # write_config < YAML
+  mkdir -p /etc/nodeboot
+  { echo "node: {name: e2e-node, instanceId: i-e2e}"; cat; } > /etc/nodeboot/config.yaml
+}
+
+# nodeboot run for the storage phase only; prints its exit code, keeps its log per call.
+nb_storage() {
+  local rc=0
+  mkdir -p /var/log/nodeboot && : > /var/log/nodeboot/nodeboot.log
+  "$NODEBOOT_BIN" run --only storage --repair "$@" > /tmp/nb.out 2> /tmp/nb.err || rc=$?
+  [ "$rc" -eq 0 ] || grep -E ' error ' /tmp/nb.err >&2 || true
+  echo "$rc"
+}
+
+lvs_field() {  # lvs_field VG/LV FIELD
+  lvm lvs --config "$LVM_NO_UDEV" --noheadings --nosuffix --units b -o "$2" "$1" 2>/dev/null | tr -d ' '
+}
+
+lv_extents() {  # the sum over an LV's segments
+  lvm lvs --config "$LVM_NO_UDEV" --noheadings -o seg_size_pe "$1" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
+}
+
+vg_field() {
+  lvm vgs --config "$LVM_NO_UDEV" --noheadings --nosuffix --units b -o "$2" "$1" 2>/dev/null | tr -d ' '
+}
+
+mounted_fs() {  # mounted_fs MOUNTPOINT -> "SOURCE FSTYPE"
+  awk -v m="$1" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 2), $(i + 1) }' /proc/self/mountinfo | tail -n 1
+}
+
+# Commands started in the last run, by kind (the log marks read-only ones "read:", the others
+# "exec:"; each command has a start line and an end line, only start lines are counted).
+started() { grep -v ': exit [0-9-]* in [0-9]* ms$' /var/log/nodeboot/nodeboot.log | grep -c " $1: $2" || true; }
+write_commands() { started exec ''; }
+
+# The layout as one comparable string.
+layout() {
+  lvm lvs --config "$LVM_NO_UDEV" --noheadings -o vg_name,lv_name,seg_size_pe,stripes,devices,lv_tags 2>/dev/null | sort | tr -s ' '
+  for m in /var/lib/containerd /var/lib/docker /mnt/paas/kubernetes/kubelet "$@"; do
+    [ -n "$(mounted_fs "$m")" ] && echo "$m $(mounted_fs "$m")"
+  done
+  grep -A1 '^# nodeboot' /etc/fstab || true
+}
