@@ -73,14 +73,11 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
       log::Info("phase {}: succeeded in {} ms", record.name, record.duration_ms);
     } else {
       const Error& error = outcome.status.error();
-      const bool not_implemented = error.code == kNotImplementedCode;
-      record.status = not_implemented ? "skipped" : "failed";
-      record.reason = not_implemented ? "not implemented" : "";
+      record.status = "failed";
       record.exit_code = error.exit_code;
       record.error_code = error.code;
       record.error_message = error.message;
-      log::Error("phase {}: {} after {} ms: {}", record.name, not_implemented ? "not implemented" : "failed",
-                 record.duration_ms, error.message);
+      log::Error("phase {}: failed after {} ms: {}", record.name, record.duration_ms, error.message);
       failed = true;
       run.failed_phase = record.name;
       run.exit_code = error.exit_code;

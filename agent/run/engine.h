@@ -20,10 +20,6 @@ struct Selection {
   bool rerun_scripts = false;
 };
 
-// What the engine answers for a phase that is configured but whose implementation has not
-// landed: the run stops with exit 1 rather than bootstrap half a node and call it done.
-inline constexpr const char* kNotImplementedCode = "NB-NOT-IMPLEMENTED";
-
 RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseContext& context,
                     const Selection& selection, State& state);
 

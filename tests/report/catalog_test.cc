@@ -61,7 +61,6 @@ TEST(BuiltinCatalog, KnowsEveryErrorCodeInTheSources) {
 
 TEST(BuiltinCatalog, ExitCodesAreThoseOfTheSpec) {
   const std::map<std::string, int> expected = {{"NB-INTERNAL", 1},
-                                               {"NB-NOT-IMPLEMENTED", 1},
                                                {"NB-CONFIG-INVALID", 2},
                                                {"NB-LOCKED", 3},
                                                {"NB-PREINSTALL-FAILED", 10},

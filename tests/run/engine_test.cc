@@ -126,17 +126,5 @@ TEST_F(EngineTest, OnlySkipAndNothingToDo) {
   EXPECT_EQ(run.status, "succeeded");
 }
 
-TEST_F(EngineTest, NotImplementedIsASkipThatStopsTheRun) {
-  Add("storage", false, Error{kNotImplementedCode, "storage is not implemented", 1});
-  auto& join = Add("join", false);
-  const auto run = Run();
-  EXPECT_THAT(Statuses(run), ElementsAre("skipped", "not-run"));
-  EXPECT_EQ(run.phases[0].reason, "not implemented");
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.status, "failed");
-  EXPECT_EQ(join.runs, 0);
-  EXPECT_FALSE(state_.Succeeded("storage"));
-}
-
 }  // namespace
 }  // namespace nodeboot::run

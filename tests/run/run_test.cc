@@ -203,19 +203,6 @@ TEST_F(RunTest, InstanceIdComesFromCloudInitThenMachineId) {
   EXPECT_EQ(State()["instanceId"], "i-from-cloud-init");
 }
 
-TEST_F(RunTest, ConfiguredPhaseThatIsNotImplementedStopsTheRunHonestly) {
-  root_.Write("etc/nodeboot/config.yaml",
-              "node: {instanceId: i-1}\ncluster: {join: kubeadm, apiServer: '10.0.0.10:6443', bootstrapToken: abcdef.0123456789abcdef,"
-              " caCertHash: 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}\n");
-  const auto result = Run();
-  EXPECT_EQ(result.exit_code, 1);
-  const auto state = State();
-  EXPECT_EQ(state["lastRun"]["phases"][2]["status"], "skipped");
-  EXPECT_EQ(state["lastRun"]["phases"][2]["reason"], "not implemented");
-  EXPECT_EQ(state["lastRun"]["status"], "failed");
-  EXPECT_EQ(Run({"--skip", "join"}).exit_code, 0);
-}
-
 TEST_F(RunTest, StorageWithNoUsableDiskExitsTwentyAndSaysWhy) {
   // A root with no disks at all: lvm is read for real (read-only), nothing is written.
   root_.Write("sys/block/.keep", "");
