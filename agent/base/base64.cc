@@ -23,12 +23,6 @@ Error Invalid(std::string why) { return Error{"NB-CONFIG-INVALID", std::move(why
 
 }  // namespace
 
-std::string_view TrimWhitespace(std::string_view text) {
-  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 Result<std::string> DecodeBase64(std::string_view encoded) {
   const std::string_view text = TrimWhitespace(encoded);
   // Wrapped output of `base64` (76 columns) is the commonest mistake; name it first.

@@ -7,14 +7,12 @@
 #include <string_view>
 
 #include "agent/base/result.h"
+#include "agent/base/text.h"  // TrimWhitespace, which callers of the decoder use too
 
 namespace nodeboot {
 
 // The decoded bytes, or an error whose message says what is wrong and at which offset.
 Result<std::string> DecodeBase64(std::string_view encoded);
 std::string EncodeBase64(std::string_view bytes);
-
-// `text` without leading and trailing ASCII whitespace.
-std::string_view TrimWhitespace(std::string_view text);
 
 }  // namespace nodeboot

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 
+#include "agent/base/text.h"
 #include "agent/base/http_client.h"
 
 namespace nodeboot {
@@ -34,16 +35,6 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t bytes = size * count;
@@ -55,10 +46,10 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return bytes;
-  std::string name(Trim(line.substr(0, colon)));
+  std::string name(TrimWhitespace(line.substr(0, colon)));
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  transfer->response.headers[name] = std::string(Trim(line.substr(colon + 1)));
+  transfer->response.headers[name] = std::string(TrimWhitespace(line.substr(colon + 1)));
   return bytes;
 }
 

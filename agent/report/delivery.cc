@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "agent/base/text.h"
 #include "agent/base/logging.h"
 
 namespace nodeboot::report {
@@ -15,23 +16,13 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // The start of a response body, printable and on one line: what a refusal says about itself.
 std::string BodySnippet(const std::string& body) {
   std::string snippet;
   for (char c : body.substr(0, 200)) {
     snippet.push_back(std::isprint(static_cast<unsigned char>(c)) ? c : ' ');
   }
-  snippet = std::string(Trim(snippet));
+  snippet = std::string(TrimWhitespace(snippet));
   if (body.size() > 200) snippet += "...";
   return snippet;
 }
@@ -59,7 +50,7 @@ milliseconds BackoffDelay(int retry, const DeliveryPolicy& policy, double random
 
 std::optional<milliseconds> ParseRetryAfter(const std::string& raw,
                                             std::chrono::system_clock::time_point now) {
-  const std::string value(Trim(raw));
+  const std::string value(TrimWhitespace(raw));
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(),
                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {

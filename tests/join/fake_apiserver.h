@@ -2,12 +2,12 @@
 // test; the test sets the Node and the plan of answers, and reads back the requests.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "tests/support/script_server.h"
 
 namespace nodeboot::testing {
 
@@ -21,7 +21,6 @@ class FakeApiServer {
  public:
   // Starts it with its files in `dir`, plain HTTP or TLS; waits until it listens.
   explicit FakeApiServer(std::filesystem::path dir, const ServerTls& tls = {});
-  ~FakeApiServer();
   FakeApiServer(const FakeApiServer&) = delete;
   FakeApiServer& operator=(const FakeApiServer&) = delete;
 
@@ -32,15 +31,11 @@ class FakeApiServer {
 
   std::string Url() const;  // "http://127.0.0.1:PORT" or https
   // Every request so far: {"time", "path", "authorization", "clientCN"}.
-  std::vector<nlohmann::json> Requests() const;
+  std::vector<nlohmann::json> Requests() const { return server_.Requests(); }
 
  private:
-  void WriteAtomically(const std::string& name, const std::string& text) const;
-
-  std::filesystem::path dir_;
   bool tls_;
-  int port_ = 0;
-  pid_t pid_ = -1;
+  ScriptServer server_;
 };
 
 }  // namespace nodeboot::testing

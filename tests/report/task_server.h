@@ -2,12 +2,12 @@
 // switchable answers, and reads back what it received.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "tests/support/script_server.h"
 
 namespace nodeboot::testing {
 
@@ -17,25 +17,22 @@ class TaskServer {
   // a free one. Waits until it listens.
   explicit TaskServer(std::filesystem::path dir, std::string cert = "", std::string key = "",
                       int port = 0);
-  ~TaskServer();
   TaskServer(const TaskServer&) = delete;
   TaskServer& operator=(const TaskServer&) = delete;
 
   // The answers, in order; the last repeats. E.g. R"([{"status":503},{"status":200}])".
   void Plan(const std::string& json_list) const;
   // Stops it (SIGTERM to the one process this object started).
-  void Stop();
+  void Stop() { server_.Stop(); }
 
-  int port() const { return port_; }
+  int port() const { return server_.port(); }
   std::string Url() const;  // .../v1/tasks/task-1/result
   // Every request so far: {"time","method","path","headers","body"}.
-  std::vector<nlohmann::json> Requests() const;
+  std::vector<nlohmann::json> Requests() const { return server_.Requests(); }
 
  private:
-  std::filesystem::path dir_;
   bool tls_;
-  int port_ = 0;
-  pid_t pid_ = -1;
+  ScriptServer server_;
 };
 
 }  // namespace nodeboot::testing
