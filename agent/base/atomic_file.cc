@@ -73,7 +73,9 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view c
 }
 
 Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK so that opening a FIFO with no writer cannot hang; only regular files and
+  // character devices (/dev/null) are read, in blocking mode again.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return IoError("read", path, errno);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
@@ -85,6 +87,11 @@ Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes
     ::close(fd);
     return Error::Internal(fmt::format("read {}: is a directory", path.string()));
   }
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+    ::close(fd);
+    return Error::Internal(fmt::format("read {}: not a regular file", path.string()));
+  }
+  ::fcntl(fd, F_SETFL, 0);
   if (S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) > max_bytes) {
     ::close(fd);
     return Error::Internal(fmt::format("read {}: {} bytes is larger than the limit of {} bytes",

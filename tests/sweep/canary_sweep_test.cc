@@ -1,0 +1,136 @@
+// The canary-secret sweep (issue 9): a config whose task token, bootstrap token and scripts
+// carry distinctive canaries goes through a whole succeeding and a whole failing run and then
+// every reading command (status, status json, logs, report --flush, plan, validate, a dry run).
+// No canary - plain or base64-encoded - may appear in any output or in any file under the root,
+// except the config itself and the script files, which must hold the scripts to run them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "agent/base/base64.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace nodeboot {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::Slurp;
+
+const std::string kTaskToken = "canary-task-token-9b2e41";
+const std::string kBootstrapToken = "c4n4ry.c4n4ryb00t5tr4p9";
+const std::string kPreCanary = "canary-pre-body-31c7d0";
+const std::string kPostCanary = "canary-post-body-a8f2e6";
+
+// What any base64 text that contains `secret` must contain: the encoding of its part starting
+// at one of the three alignments.
+std::vector<std::string> Base64Needles(const std::string& secret) {
+  std::vector<std::string> needles;
+  for (size_t skip = 0; skip < 3; ++skip) {
+    const std::string part = secret.substr(skip);
+    needles.push_back(EncodeBase64(part.substr(0, part.size() / 3 * 3)));
+  }
+  return needles;
+}
+
+// A script that holds its canary in a line of its own and in a variable, prints it, prints
+// itself, prints the tokens it could have found, then exits with `exit_code`.
+std::string Script(const std::string& canary, int exit_code) {
+  return "CANARY_VALUE=" + canary + "\n"
+         "# " + canary + " comment line\n"
+         "echo \"value: $CANARY_VALUE\"\n"
+         "echo \"tokens: " + kTaskToken + " " + kBootstrapToken + "\" >&2\n"
+         "cat \"$0\"\n"
+         "exit " + std::to_string(exit_code) + "\n";
+}
+
+class CanarySweepTest : public ::testing::Test {
+ protected:
+  void WriteConfig(int pre_exit) {
+    root_.Write("etc/nodeboot/config.yaml",
+                "node: {name: worker-1, instanceId: i-0abc}\n"
+                "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + kTaskToken + ", deliverySeconds: 0}\n"
+                "cluster: {join: none, bootstrapToken: " + kBootstrapToken + "}\n"
+                "nodeTemplate:\n  extendParam:\n"
+                "    alpha.cce/preInstall: " + EncodeBase64(Script(kPreCanary, pre_exit)) + "\n"
+                "    alpha.cce/postInstall: " + EncodeBase64(Script(kPostCanary, 0)) + "\n");
+  }
+
+  // Runs a command on the root; adds its stdout and stderr to `outputs_`.
+  int Command(std::vector<std::string> args) {
+    args.insert(args.begin() + 1, {"--root", root_.path().string()});
+    const auto result = testing::RunNodeboot(args);
+    outputs_ += "$ nodeboot " + args[0] + "\n" + result.out + result.err;
+    return result.exit_code;
+  }
+
+  void ReadEverything() {
+    EXPECT_EQ(Command({"status"}), 0);
+    EXPECT_EQ(Command({"status", "--output", "json"}), 0);
+    Command({"logs"});  // exit 1 when there is nothing to show (no failure, no system log)
+    Command({"logs", "--lines", "100000"});
+    Command({"report", "--flush"});  // the task service is down: the report stays queued
+    EXPECT_EQ(Command({"plan"}), 0);
+    EXPECT_EQ(Command({"plan", "--output", "json"}), 0);
+    Command({"run", "--dry-run", "--rerun-scripts"});
+    const auto validate =
+        testing::RunNodeboot({"validate", "--config", (root_.path() / "etc/nodeboot/config.yaml").string()});
+    outputs_ += validate.out + validate.err;
+  }
+
+  // Every file under the root but the config and the scripts, with its path.
+  std::string Files() const {
+    std::string all;
+    for (const auto& entry : fs::recursive_directory_iterator(root_.path())) {
+      const auto path = entry.path().string();
+      all += path + "\n";
+      if (!entry.is_regular_file() || path.ends_with("etc/nodeboot/config.yaml") ||
+          path.find("var/lib/nodeboot/scripts/") != std::string::npos) {
+        continue;
+      }
+      all += Slurp(entry.path()) + "\n";
+    }
+    return all;
+  }
+
+  void ExpectNoCanary() {
+    const std::string files = Files();
+    for (const auto& secret : {kTaskToken, kBootstrapToken, kPreCanary, kPostCanary}) {
+      EXPECT_THAT(outputs_, Not(HasSubstr(secret)));
+      EXPECT_THAT(files, Not(HasSubstr(secret)));
+      for (const auto& needle : Base64Needles(secret)) {
+        EXPECT_THAT(outputs_, Not(HasSubstr(needle))) << secret << " in base64";
+        EXPECT_THAT(files, Not(HasSubstr(needle))) << secret << " in base64";
+      }
+    }
+    // The scripts themselves are on disk (they have to be, to run), and only there.
+    EXPECT_THAT(Slurp(root_.path() / "var/lib/nodeboot/scripts/preInstall"), HasSubstr(kPreCanary));
+  }
+
+  testing::TempDir root_;
+  std::string outputs_;
+};
+
+TEST_F(CanarySweepTest, SucceedingRunLeaksNoSecret) {
+  WriteConfig(0);
+  EXPECT_EQ(Command({"run"}), 0) << outputs_;
+  EXPECT_EQ(Command({"run", "--repair", "--rerun-scripts"}), 0) << outputs_;
+  ReadEverything();
+  EXPECT_THAT(outputs_, HasSubstr("value: ***"));  // the script's output is logged, masked
+  ExpectNoCanary();
+}
+
+TEST_F(CanarySweepTest, FailingRunLeaksNoSecret) {
+  WriteConfig(1);
+  EXPECT_EQ(Command({"run"}), 10) << outputs_;
+  EXPECT_EQ(Command({"run"}), 10) << outputs_;  // a failed script runs again
+  ReadEverything();
+  EXPECT_THAT(Files(), HasSubstr("value: ***"));  // the failure's output is kept, masked
+  ExpectNoCanary();
+}
+
+}  // namespace
+}  // namespace nodeboot
