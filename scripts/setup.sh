@@ -22,7 +22,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl
   # what the storage phase drives, and the VM harness that proves it
   lvm2 e2fsprogs xfsprogs util-linux fdisk
-  qemu-system-x86 qemu-utils busybox-static kmod cpio xz-utils
+  qemu-system-x86 qemu-utils busybox-static kmod cpio xz-utils lintian mmdebstrap mtools
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds (or finds in the cache) the VM's initramfs and prints its path.
-#   scripts/vm/mkinitramfs.sh KERNEL_DIR KERNEL_VERSION CACHE_DIR
-# Contents: static busybox, init, modprobe-helper as /sbin/modprobe, and the modules below with
+#   scripts/vm/mkinitramfs.sh KERNEL_DIR KERNEL_VERSION CACHE_DIR [INIT]
+# Contents: static busybox, INIT (default: init, the run.sh harness; boot-image.sh passes
+# init-image) as /init, modprobe-helper as /sbin/modprobe, and the modules below with
 # their dependencies (resolved by the host's modprobe against KERNEL_DIR's modules.dep), in
 # load order in /modules/order. Cached as CACHE_DIR/initramfs/VERSION-KEY.cpio, the key hashing
 # the kernel, the module list, busybox and these files; images unused for 7 days are dropped.
@@ -9,7 +10,7 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-kdir=$1 kver=$2 cache=$3
+kdir=$1 kver=$2 cache=$3 init_file=${4:-$here/init}
 
 # Loaded at boot (dm-striped is part of dm-mod in 6.1; a name that is built in is skipped).
 # Everything else (xfs, dm-thin-pool, dm-snapshot, ...) the kernel loads on demand through
@@ -25,7 +26,7 @@ die() {
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 key=$({
   printf '%s\n' "$kver" "$kdir" "${MODULES[@]}"
-  cat "$here/init" "$here/modprobe-helper" "${BASH_SOURCE[0]}" "$busybox"
+  cat "$init_file" "$here/modprobe-helper" "${BASH_SOURCE[0]}" "$busybox"
 } | sha256sum | cut -c1-16)
 initrd="$cache/initramfs/$kver-$key.cpio"
 if [ -f "$initrd" ]; then
@@ -44,7 +45,7 @@ cp "$busybox" "$root/bin/busybox"
 done
 rm -f "$root/bin/modprobe"
 cp "$here/modprobe-helper" "$root/sbin/modprobe"
-cp "$here/init" "$root/init"
+cp "$init_file" "$root/init"
 chmod 755 "$root/init" "$root/sbin/modprobe"
 
 declare -A seen=()

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The first boot of a node, end to end: a Debian 12 image with the nodeboot .deb baked in
+# (scripts/vm/build-image.sh), booted with systemd as init (scripts/vm/boot-image.sh), two blank
+# data disks and a NoCloud seed (a vfat disk labelled CIDATA) whose user-data writes
+# /etc/nodeboot/config.yaml. cloud-init and systemd do the rest; the image's test fixtures
+# (tests/e2e/firstboot/guest/) run a task service on 127.0.0.1:8080 and, once the boot is over,
+# hand the node's state to the host as a tar and power off. All assertions run here, on the host.
+#
+#   tests/e2e/firstboot/firstboot_test.sh succeeded|preinstall-fails DEB_DIR
+#
+# succeeded: the report arrives with status succeeded and all phases, the LVs are mounted where
+#   SPEC §4 says, nodeboot.service is active (exited), the scripts' markers exist; then a reboot
+#   of the same disks runs nothing again (no script, no LVM write) and still mounts the LVs.
+# preinstall-fails: the pre-install script fails; the failure report carries the script's
+#   stderr and cloud-init's lines, nodeboot.service failed with 10, storage did not run.
+# Keep the work dir for debugging with NODEBOOT_E2E_KEEP=1. Wall times are printed.
+set -euo pipefail
+scenario=$1 deb_dir=$2
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
+here=$repo/tests/e2e/firstboot
+export PATH="$PATH:/usr/sbin:/sbin"
+
+fails=0
+ok() { printf 'ok   %s\n' "$*"; }
+bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
+check() { # DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi
+}
+t0=$(date +%s)
+elapsed() { echo "$(($(date +%s) - t0)) s"; }
+
+debs=("$deb_dir"/nodeboot_*.deb)
+[ -f "${debs[0]}" ] || { echo "FAIL no nodeboot .deb in $deb_dir (run the packaging_deb test)"; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/nodeboot-firstboot.XXXXXX")
+if [ "${NODEBOOT_E2E_KEEP:-0}" = 1 ]; then
+  echo "work dir: $work"
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+
+# shellcheck source=tests/e2e/firstboot/lib.sh
+. "$here/lib.sh"
+image=$(fb_image "${debs[0]}")
+echo "image: $image (ready after $(elapsed))"
+
+if [ "$scenario" = succeeded ]; then
+  task_id=task-e2e-ok
+  pre='#!/bin/sh
+set -e
+mkdir -p /var/lib/node-markers
+echo "pre-install ran on $NODE_NAME for $NODEBOOT_INSTANCE_ID" >>/var/lib/node-markers/pre-install
+echo "pre-install: node tools installed"'
+else
+  task_id=task-e2e-fail
+  pre='#!/bin/sh
+mkdir -p /var/lib/node-markers
+echo "pre-install ran on $NODE_NAME for $NODEBOOT_INSTANCE_ID" >>/var/lib/node-markers/pre-install
+echo "pre-install: installing node tools"
+echo "E: Unable to locate package nodeboot-e2e-missing-tool" >&2
+exit 3'
+fi
+post='#!/bin/sh
+set -e
+echo "post-install ran; containerd on $(findmnt -no SOURCE /var/lib/containerd)" >>/var/lib/node-markers/post-install
+echo "post-install: done"'
+fb_node "$image" "i-e2e-$scenario" "$task_id" "$pre" "$post"
+boot() { fb_boot "$1" || { bad "boot $1: no results"; exit 1; }; }
+r() { cat "$work/boot$1/$2" 2>/dev/null; }
+json() { # N FILE PYTHON-EXPR (on `d`, the last JSON line of FILE): prints the value
+  python3 -c 'import json,sys; d=json.loads([l for l in open(sys.argv[1]) if l.strip()][-1]); print(eval(sys.argv[2]))' \
+    "$work/boot$1/$2" "$3" 2>/dev/null
+}
+
+active_exited() { # N
+  local f=$work/boot$1/nodeboot-service.txt
+  grep -qx ActiveState=active "$f" && grep -qx SubState=exited "$f" && grep -qx Result=success "$f"
+}
+
+boot 1
+check "the config cloud-init wrote is 0600 root" test "$(r 1 config-mode.txt)" = "600 root"
+check "cloud-init finished" grep -q 'status: done' "$work/boot1/cloud-init-status.txt"
+check "exactly one report arrived" test "$(grep -c . "$work/boot1/received.json")" -eq 1
+check "report: taskId and the instance id from the NoCloud meta-data" \
+  test "$(json 1 received.json 'd["taskId"]+" "+d["node"]["instanceId"]')" = "$task_id i-e2e-$scenario"
+check "report: all four phases" \
+  test "$(json 1 received.json '",".join(p["name"] for p in d["phases"])')" = preInstall,storage,join,postInstall
+# nodeboot started only after cloud-init's init stage had written the config.
+check "nodeboot.service started after cloud-init.service finished" python3 - "$work/boot1/journal.txt" <<'PY'
+import re, sys
+lines = open(sys.argv[1], errors="replace").read().splitlines()
+def first(pat):
+    return next(i for i, l in enumerate(lines) if re.search(pat, l))
+assert first(r"Finished cloud-init\.service") < first(r"Start(ing|ed) nodeboot\.service")
+PY
+
+if [ "$scenario" = succeeded ]; then
+  check "report: status succeeded, exit code 0" \
+    test "$(json 1 received.json 'd["status"]+" "+str(d["exitCode"])')" = "succeeded 0"
+  check "report: preInstall, storage, postInstall succeeded; join skipped (no cluster)" \
+    test "$(json 1 received.json '" ".join(p["status"] for p in d["phases"])')" = \
+    "succeeded succeeded skipped succeeded"
+  check "nodeboot.service is active (exited), Result=success" active_exited 1
+  check "nodeboot.service exited 0" grep -qx 'ExecMainStatus=0' "$work/boot1/nodeboot-service.txt"
+  check "no failed units" test -z "$(r 1 failed-units.txt)"
+  check "vgpaas/dockersys on /var/lib/containerd (ext4)" \
+    grep -qx '/var/lib/containerd /dev/mapper/vgpaas-dockersys ext4' "$work/boot1/findmnt.txt"
+  check "vgpaas/kubernetes on /mnt/paas/kubernetes/kubelet (ext4)" \
+    grep -qx '/mnt/paas/kubernetes/kubelet /dev/mapper/vgpaas-kubernetes ext4' "$work/boot1/findmnt.txt"
+  check "dockersys is striped over both disks" \
+    python3 -c 'import json,sys; lv=[l for l in json.load(open(sys.argv[1]))["report"][0]["lv"] if l["lv_name"]=="dockersys"][0]; assert lv["stripes"]=="2", lv' \
+    "$work/boot1/lvs.json"
+  check "pre-install marker: one run" test "$(r 1 markers/pre-install | grep -c .)" -eq 1
+  check "post-install marker: one run, after storage" \
+    grep -qx 'post-install ran; containerd on /dev/mapper/vgpaas-dockersys' "$work/boot1/markers/post-install"
+  check "nodeboot status: succeeded, report delivered" \
+    python3 -c 'import json,sys; s=open(sys.argv[1]).read(); assert "succeeded" in s and "delivered" in s, s' \
+    "$work/boot1/status.json"
+  check "nodeboot-report.timer is enabled" grep -qx enabled "$work/boot1/report-timer.txt"
+  check "the outbox is empty once the report was delivered" test -z "$(r 1 outbox.txt)"
+  check "nodeboot-report.service: skipped by its condition (nothing to flush)" \
+    grep -qx 'ConditionResult=no' "$work/boot1/report-service.txt"
+
+  boot 2
+  check "boot 2 is another boot" test "$(r 1 boot_id)" != "$(r 2 boot_id)"
+  check "boot 2: nodeboot.service is active (exited) again" active_exited 2
+  check "boot 2: the scripts did not run again" \
+    test "$(r 2 markers/pre-install | grep -c .):$(r 2 markers/post-install | grep -c .)" = 1:1
+  check "boot 2: no LVM, mkfs or mount write and no script in nodeboot's log of this boot" \
+    bash -c "! grep -E 'nodeboot.*(vgcreate|vgextend|lvcreate|mkfs|preInstall stdout|postInstall stdout)' '$work/boot2/journal.txt'"
+  check "boot 2: the LVs are mounted again (fstab)" \
+    bash -c "grep -qx '/var/lib/containerd /dev/mapper/vgpaas-dockersys ext4' '$work/boot2/findmnt.txt' &&
+             grep -qx '/mnt/paas/kubernetes/kubelet /dev/mapper/vgpaas-kubernetes ext4' '$work/boot2/findmnt.txt'"
+  check "boot 2: no failed units" test -z "$(r 2 failed-units.txt)"
+  check "boot 2: nodeboot status still succeeded" grep -q succeeded "$work/boot2/status.json"
+  # A plain run at boot reports too (SPEC §7: every run): success, with every phase skipped.
+  check "boot 2: its report says succeeded, every phase skipped" \
+    test "$(json 2 received.json 'd["status"]+" "+" ".join(p["status"] for p in d["phases"])')" = \
+    "succeeded skipped skipped skipped skipped"
+else
+  check "report: status failed in phase preInstall, exit code 10" \
+    test "$(json 1 received.json 'd["status"]+" "+d["phase"]+" "+str(d["exitCode"])')" = "failed preInstall 10"
+  check "report: later phases not run" \
+    test "$(json 1 received.json '" ".join(p["status"] for p in d["phases"])')" = "failed not-run not-run not-run"
+  # (The package name is masked: every 8+ character word of a script is, in its output.)
+  check "report: the excerpt starts with the script's stderr" \
+    python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert d["logExcerpt"][1].startswith("E: Unable to locate package "), d["logExcerpt"][:3]' \
+    "$work/boot1/received.json"
+  check "report: the excerpt carries cloud-init's lines" \
+    python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert any("cloud-init" in l.lower() and "nodeboot" not in l.lower() for l in d["logExcerpt"])' \
+    "$work/boot1/received.json"
+  check "report: an error code, cause and solution" \
+    python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).readline())["error"]; assert e["code"].startswith("NB-") and e["cause"] and e["solution"], e' \
+    "$work/boot1/received.json"
+  check "report: the task token does not leak" bash -c "! grep -q e2e-task-token-not-shown '$work/boot1/received.json'"
+  check "nodeboot.service failed with exit status 10" \
+    bash -c "grep -qx 'ActiveState=failed' '$work/boot1/nodeboot-service.txt' && grep -qx 'ExecMainStatus=10' '$work/boot1/nodeboot-service.txt'"
+  check "cloud-init's runcmd did not start the failed unit again (one pre-install run)" \
+    test "$(r 1 markers/pre-install | grep -c .)" -eq 1
+  check "storage did not run: nothing mounted on /var/lib/containerd" \
+    bash -c "! grep -q '^/var/lib/containerd ' '$work/boot1/findmnt.txt'"
+  check "post-install did not run" test ! -e "$work/boot1/markers/post-install"
+fi
+
+if [ "$fails" -ne 0 ]; then
+  echo "--- nodeboot log (boot 1):"
+  tail -n 60 "$work/boot1/nodeboot.log" 2>/dev/null || true
+  echo "--- console (boot 1, last 40 lines):"
+  tail -n 40 "$work/boot1/console.log" || true
+fi
+echo "firstboot $scenario: $(elapsed) in all; $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# ctest packaging_deb: builds the .deb from the build tree BUILD_DIR into OUT_DIR with
+# scripts/package.sh (which fails unless lintian and systemd-analyze verify are clean), then
+# checks what the package holds.
+#   tests/packaging/packaging_test.sh BUILD_DIR OUT_DIR NODEBOOT_BIN
+set -euo pipefail
+build_dir=$1 out=$2 nodeboot=$3
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+fails=0
+ok() { printf 'ok   %s\n' "$*"; }
+bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
+check() { # DESCRIPTION COMMAND...
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+start=$(date +%s)
+deb=$("$repo/scripts/package.sh" --build-dir "$build_dir" --out "$out" | tail -n1) ||
+  { echo "FAIL scripts/package.sh (lintian, systemd-analyze verify or cpack): see above"; exit 1; }
+ok "scripts/package.sh: built $deb, lintian and systemd-analyze verify clean ($(($(date +%s) - start)) s)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nodeboot-pkgtest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' | sed 's|^\(.\)[^ ]* |\1 |' >"$tmp/contents"
+for f in ./usr/bin/nodeboot ./lib/systemd/system/nodeboot.service \
+  ./lib/systemd/system/nodeboot-report.service ./lib/systemd/system/nodeboot-report.timer \
+  ./usr/share/nodeboot/errors.yaml ./etc/nodeboot/config.yaml.example \
+  ./usr/share/doc/nodeboot/examples/user-data.yaml ./usr/share/doc/nodeboot/copyright \
+  ./usr/share/doc/nodeboot/changelog.gz ./usr/share/man/man1/nodeboot.1.gz; do
+  check "contains $f (root:root)" grep -qx -- "- root/root $f" "$tmp/contents"
+done
+dpkg-deb -c "$deb" >"$tmp/contents.long"
+check "/usr/bin/nodeboot is 0755" grep -q '^-rwxr-xr-x .* ./usr/bin/nodeboot$' "$tmp/contents.long"
+check "does not ship /etc/nodeboot/config.yaml (its presence starts the unit)" \
+  bash -c "! grep -q ' ./etc/nodeboot/config.yaml$' '$tmp/contents'"
+check "one errors.yaml" test "$(grep -c 'errors.yaml$' "$tmp/contents")" -eq 1
+
+dpkg-deb -e "$deb" "$tmp/control"
+check "the example config is a conffile" grep -qx /etc/nodeboot/config.yaml.example "$tmp/control/conffiles"
+for s in postinst prerm postrm; do
+  check "$s is executable and sh -n clean" bash -c "test -x '$tmp/control/$s' && sh -n '$tmp/control/$s'"
+done
+depends=$(dpkg-deb -f "$deb" Depends)
+for d in lvm2 e2fsprogs xfsprogs libcurl4 libyaml-cpp0.7 libblkid1 libfmt9 'libspdlog1.10'; do
+  check "Depends names $d" grep -q "\\b$d" <<<"$depends"
+done
+check "Section admin" test "$(dpkg-deb -f "$deb" Section)" = admin
+
+dpkg-deb -x "$deb" "$tmp/root"
+unit=$tmp/root/lib/systemd/system/nodeboot.service
+for l in Type=oneshot RemainAfterExit=yes ExecStart=/usr/bin/nodeboot\ run \
+  ConditionPathExists=/etc/nodeboot/config.yaml Wants=network-online.target \
+  'After=network-online.target cloud-init.service cloud-config.service' \
+  'Before=kubelet.service containerd.service docker.service' WantedBy=multi-user.target; do
+  check "nodeboot.service: $l" grep -qx -- "$l" "$unit"
+done
+check "nodeboot.service: no ProtectSystem/NoNewPrivileges (LVM and install scripts)" \
+  bash -c "! grep -Eq '^(ProtectSystem|NoNewPrivileges|PrivateDevices)=' '$unit'"
+check "nodeboot-report.service flushes" grep -qx 'ExecStart=/usr/bin/nodeboot report --flush' \
+  "$tmp/root/lib/systemd/system/nodeboot-report.service"
+
+# The shipped examples are valid configs for this binary.
+check "config.yaml.example: nodeboot validate says config OK" \
+  bash -c "'$nodeboot' validate --config '$tmp/root/etc/nodeboot/config.yaml.example' | grep -qx 'config OK'"
+userdata=$tmp/root/usr/share/doc/nodeboot/examples/user-data.yaml
+check "user-data.yaml starts with #cloud-config" test "$(head -n1 "$userdata")" = '#cloud-config'
+# The config inside write_files' literal block (indented 6 spaces).
+awk '/^    content: \|/{on=1; next} on && /^[^ ]/{on=0} on{sub(/^      /, ""); print}' "$userdata" \
+  >"$tmp/userdata-config.yaml"
+check "user-data.yaml: the config it writes is valid" \
+  bash -c "'$nodeboot' validate --config '$tmp/userdata-config.yaml' | grep -qx 'config OK'"
+check "user-data.yaml writes /etc/nodeboot/config.yaml 0600" \
+  bash -c "grep -q 'path: /etc/nodeboot/config.yaml' '$userdata' && grep -q 'permissions: \"0600\"' '$userdata'"
+
+echo "packaging: $fails failed"
+[ "$fails" -eq 0 ]
