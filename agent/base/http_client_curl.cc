@@ -1,7 +1,15 @@
 // The adapter for libcurl: the only file that includes it (see http_client.h for the contract).
 // One easy handle per request: nodeboot sends a handful of requests per run, so connection
 // reuse is not worth the shared state.
+//
+// libcurl is loaded with dlopen on the first request instead of being linked. Linked, its
+// dependency tree (TLS, Kerberos, LDAP, SSH: about 30 shared libraries) is mapped and relocated
+// at the start of every command, 15 million instructions, three quarters of what `nodeboot
+// logs` or `status` cost in all, while only `run` and `report --flush` send HTTP. The package
+// depends on libcurl4 explicitly (packaging/CMakeLists.txt), since dpkg-shlibdeps cannot see a
+// dlopen.
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -65,95 +73,140 @@ std::string UrlForMessages(const std::string& url) {
   return url.substr(0, scheme + 3) + url.substr(at + 1);
 }
 
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+// The libcurl functions this file calls, resolved from libcurl.so.4 (its soname since 2006).
+struct CurlApi {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_setopt) setopt = nullptr;
+  decltype(&curl_easy_perform) perform = nullptr;
+  decltype(&curl_easy_getinfo) getinfo = nullptr;
+  decltype(&curl_easy_strerror) strerror = nullptr;
+  decltype(&curl_easy_cleanup) cleanup = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
 };
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
+
+template <typename Function>
+bool Resolve(void* library, const char* name, Function& function, std::string& error) {
+  function = reinterpret_cast<Function>(dlsym(library, name));
+  if (function == nullptr && error.empty()) error = fmt::format("libcurl.so.4 has no {}", name);
+  return function != nullptr;
+}
+
+// Loads libcurl once per process; later calls return the same answer. The library stays
+// loaded until exit (curl's global state must not be unloaded under a live handle).
+Result<const CurlApi*> LoadCurl() {
+  static CurlApi api;
+  static std::string error;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+      const char* reason = dlerror();
+      error = fmt::format("cannot load libcurl: {}", reason ? reason : "dlopen failed");
+      return;
+    }
+    const bool complete = Resolve(library, "curl_global_init", api.global_init, error) &
+                          Resolve(library, "curl_easy_init", api.easy_init, error) &
+                          Resolve(library, "curl_easy_setopt", api.setopt, error) &
+                          Resolve(library, "curl_easy_perform", api.perform, error) &
+                          Resolve(library, "curl_easy_getinfo", api.getinfo, error) &
+                          Resolve(library, "curl_easy_strerror", api.strerror, error) &
+                          Resolve(library, "curl_easy_cleanup", api.cleanup, error) &
+                          Resolve(library, "curl_slist_append", api.slist_append, error) &
+                          Resolve(library, "curl_slist_free_all", api.slist_free_all, error);
+    if (complete) api.global_init(CURL_GLOBAL_DEFAULT);
+  });
+  if (!error.empty()) return Error::Internal(error);
+  return &api;
+}
 
 class CurlHttpClient : public HttpClient {
  public:
   Result<HttpResponse> Send(const HttpRequest& request) override {
-    static std::once_flag init;
-    std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-
     const std::string where = fmt::format("{} {}", request.method, UrlForMessages(request.url));
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    auto loaded = LoadCurl();
+    if (!loaded) return Error::Internal(fmt::format("{}: {}", where, loaded.error().message));
+    const CurlApi& curl_api = **loaded;
+
+    auto cleanup = [&curl_api](CURL* handle) { curl_api.cleanup(handle); };
+    std::unique_ptr<CURL, decltype(cleanup)> curl(curl_api.easy_init(), cleanup);
     if (!curl) return Error::Internal(fmt::format("{}: cannot create a curl handle", where));
     CURL* h = curl.get();
 
     // Header lists hold secret values; curl copies nothing we need to wipe, and the list is
     // freed when this function returns.
     curl_slist* raw_headers = nullptr;
-    auto append = [&raw_headers](const std::string& line) {
-      if (curl_slist* next = curl_slist_append(raw_headers, line.c_str())) raw_headers = next;
+    auto append = [&raw_headers, &curl_api](const std::string& line) {
+      if (curl_slist* next = curl_api.slist_append(raw_headers, line.c_str())) raw_headers = next;
     };
     for (const auto& [name, value] : request.headers) append(name + ": " + value);
     for (const auto& [name, value] : request.secret_headers) append(name + ": " + value.Reveal());
     append("Expect:");  // no 100-continue round trip for our small bodies
-    std::unique_ptr<curl_slist, SlistDeleter> headers(raw_headers);
+    auto free_all = [&curl_api](curl_slist* list) { curl_api.slist_free_all(list); };
+    std::unique_ptr<curl_slist, decltype(free_all)> headers(raw_headers, free_all);
 
     Transfer transfer;
     char error_buffer[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are not alone
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
+    curl_api.setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_api.setopt(h, CURLOPT_URL, request.url.c_str());
+    curl_api.setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_api.setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts: we are not alone
+    curl_api.setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    curl_api.setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    curl_api.setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_api.setopt(h, CURLOPT_WRITEDATA, &transfer);
+    curl_api.setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_api.setopt(h, CURLOPT_HEADERDATA, &transfer);
     if (request.method == "GET") {
-      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      curl_api.setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
       if (request.method != "POST") {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        curl_api.setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
       }
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+      curl_api.setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+      curl_api.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
     }
 
     // TLS is verified, always: there is no option to turn it off.
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
-    if (!request.ca_pem.empty()) SetBlob(h, CURLOPT_CAINFO_BLOB, request.ca_pem);
+    curl_api.setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_api.setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!request.ca_file.empty()) curl_api.setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+    if (!request.ca_pem.empty()) SetBlob(curl_api, h, CURLOPT_CAINFO_BLOB, request.ca_pem);
     if (!request.client_cert_file.empty()) {
-      curl_easy_setopt(h, CURLOPT_SSLCERT, request.client_cert_file.c_str());
+      curl_api.setopt(h, CURLOPT_SSLCERT, request.client_cert_file.c_str());
     }
     if (!request.client_key_file.empty()) {
-      curl_easy_setopt(h, CURLOPT_SSLKEY, request.client_key_file.c_str());
+      curl_api.setopt(h, CURLOPT_SSLKEY, request.client_key_file.c_str());
     }
-    if (!request.client_cert_pem.empty()) SetBlob(h, CURLOPT_SSLCERT_BLOB, request.client_cert_pem);
+    if (!request.client_cert_pem.empty()) SetBlob(curl_api, h, CURLOPT_SSLCERT_BLOB, request.client_cert_pem);
     if (!request.client_key_pem.empty()) {
-      SetBlob(h, CURLOPT_SSLKEY_BLOB, request.client_key_pem.Reveal());
+      SetBlob(curl_api, h, CURLOPT_SSLKEY_BLOB, request.client_key_pem.Reveal());
     }
 
-    const CURLcode code = curl_easy_perform(h);
+    const CURLcode code = curl_api.perform(h);
     if (code != CURLE_OK) {
       if (transfer.body_too_large) {
         return Error::Internal(
             fmt::format("{}: response body larger than {} bytes", where, kMaxBodyBytes));
       }
       // curl's detail (error_buffer) names hosts, certificates and timeouts, never headers.
-      const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+      const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_api.strerror(code);
       return Error::Internal(fmt::format("{}: {}", where, detail));
     }
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_api.getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     transfer.response.status = static_cast<int>(status);
     return std::move(transfer.response);
   }
 
  private:
   // CURL_BLOB_COPY: curl keeps its own copy, so the blob may point at the request's strings.
-  static void SetBlob(CURL* h, CURLoption option, const std::string& pem) {
+  static void SetBlob(const CurlApi& curl_api, CURL* h, CURLoption option,
+                      const std::string& pem) {
     curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(h, option, &blob);
+    curl_api.setopt(h, option, &blob);
   }
 };
 
