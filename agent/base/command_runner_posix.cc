@@ -24,8 +24,6 @@
 
 #include <algorithm>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
@@ -33,6 +31,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <string_view>
 #include <vector>
 
 #include "agent/base/command_runner.h"
@@ -172,15 +172,37 @@ void MarkInheritedDescriptorsCloseOnExec() {
 }
 
 // A Boost.Process initializer (see boost/process/extend.hpp) for what the stock ones lack.
+// The child's environment: ours, `overrides` over it, and LC_ALL=C over both (always C, so
+// that we can parse what programs say). Built here, not with bp::environment: Boost 1.74's
+// lookup (basic_environment_impl::find) compares "NAME=" with each entry without checking the
+// entry's length, reading past the end of a shorter one (found by the ASan build).
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& overrides) {
+  std::map<std::string, std::string> variables;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const size_t equals = text.find('=');
+    if (equals == std::string_view::npos || equals == 0) continue;
+    variables.emplace(text.substr(0, equals), text.substr(equals + 1));
+  }
+  for (const auto& [name, value] : overrides) variables[name] = value;
+  variables["LC_ALL"] = "C";
+  std::vector<std::string> entries;
+  entries.reserve(variables.size());
+  for (const auto& [name, value] : variables) entries.push_back(name + "=" + value);
+  return entries;
+}
+
 struct ChildSetup : bp::extend::handler {
   const char* exe;
   char* const* argv;  // null-terminated; argv[0] as the caller gave it
   const char* working_dir;
+  char** envp;        // null-terminated NAME=VALUE entries: ChildEnvironment()
 
   template <typename Executor>
   void on_setup(Executor& exec) const {
     exec.exe = exe;
     exec.cmd_line = argv;
+    exec.env = envp;
   }
 
   // In the child, after fork, before exec.
@@ -271,9 +293,10 @@ class RealCommandRunner : public CommandRunner {
     for (std::string& word : argv_storage) argv.push_back(word.data());
     argv.push_back(nullptr);
 
-    bp::environment env = boost::this_process::environment();
-    for (const auto& [name, value] : command.env) env[name] = value;
-    env["LC_ALL"] = "C";  // after command.env: always C, so we can parse what programs say
+    std::vector<std::string> env_storage = ChildEnvironment(command.env);
+    std::vector<char*> envp;
+    for (std::string& entry : env_storage) envp.push_back(entry.data());
+    envp.push_back(nullptr);
 
     int out_fds[2];
     int err_fds[2];
@@ -283,11 +306,11 @@ class RealCommandRunner : public CommandRunner {
     bp::pipe err_pipe(err_fds[0], err_fds[1]);
 
     const auto start = Clock::now();
-    const ChildSetup setup{{}, exe.c_str(), argv.data(), command.working_dir.c_str()};
+    const ChildSetup setup{{}, exe.c_str(), argv.data(), command.working_dir.c_str(), envp.data()};
     std::error_code start_error;
     // clang-format reads Boost's redirection operators as template brackets.
     // clang-format off
-    bp::child child(setup, env, bp::std_in < bp::null, bp::std_out > out_pipe,
+    bp::child child(setup, bp::std_in < bp::null, bp::std_out > out_pipe,
                     bp::std_err > err_pipe, start_error);
     // clang-format on
     if (start_error) return StartError(program, start_error.message());

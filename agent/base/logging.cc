@@ -6,7 +6,12 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <memory>
 #include <mutex>
@@ -30,7 +35,8 @@ State& Global() {
 
 std::shared_ptr<spdlog::logger> MakeLogger(const Options& options) {
   std::vector<spdlog::sink_ptr> sinks;
-  if (options.to_stderr) {
+  const bool stderr_is_journal = IsJournalStream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO);
+  if (options.to_stderr && !(options.to_syslog && stderr_is_journal)) {
     auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     sink->set_pattern("nodeboot: %^%l%$ %v");
     sinks.push_back(sink);
@@ -60,6 +66,17 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Options& options) {
 }
 
 }  // namespace
+
+bool IsJournalStream(const char* journal_stream, int fd) {
+  if (journal_stream == nullptr) return false;
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
+  char trailing = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu%c", &device, &inode, &trailing) != 2) return false;
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return false;
+  return st.st_dev == device && st.st_ino == inode;
+}
 
 void Init(const Options& options) {
   auto logger = MakeLogger(options);

@@ -14,10 +14,17 @@
 namespace nodeboot::log {
 
 struct Options {
+  // Dropped when syslog is on and stderr is the journal: journald already files the syslog
+  // lines under the unit, and each line would be in the journal (and in a report's journal
+  // excerpt) twice.
   bool to_stderr = true;
   std::filesystem::path file;  // empty: no file
   bool to_syslog = false;
 };
+
+// True when `journal_stream` (systemd's $JOURNAL_STREAM, "DEVICE:INODE") names the file that
+// `fd` is open on: the way systemd documents to tell that an output goes to the journal.
+bool IsJournalStream(const char* journal_stream, int fd);
 
 // Replaces the destinations. Safe to call again (tests, dry-run after a config load).
 void Init(const Options& options);

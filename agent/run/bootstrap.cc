@@ -170,17 +170,20 @@ int Bootstrap(const BootstrapOptions& options) {
             options.repair ? ", repair" : "", options.dry_run ? ", dry run" : "");
 
   // 5. The phases, with the real or the dry-run side effects.
+  // The log sits between the dry run and the real runner: it records what really ran (the
+  // dry run's reads), never a command the dry run only printed.
   auto real_runner = MakeRealCommandRunner();
-  auto dry_runner = MakeDryRunCommandRunner(*real_runner, print);
-  auto runner = MakeLoggedCommandRunner(options.dry_run ? *dry_runner : *real_runner);
+  auto logged_runner = MakeLoggedCommandRunner(*real_runner);
+  auto dry_runner = MakeDryRunCommandRunner(*logged_runner, print);
+  CommandRunner& runner = options.dry_run ? *dry_runner : *logged_runner;
   auto files = options.dry_run ? MakeDryRunHostFiles(paths, print) : MakeRealHostFiles(paths);
-  PhaseContext context{config, *identity, paths, *runner, *files, options.repair, options.dry_run};
+  PhaseContext context{config, *identity, paths, runner, *files, options.repair, options.dry_run};
   const Selection selection{options.only, options.skip, options.repair, options.rerun_scripts};
   RunRecord run = RunPhases(StandardPhases(), context, selection, *state);
 
   // 6. The report step always runs, on failure too; a dry run sends nothing.
   run.report = options.dry_run ? ReportRecord{"not-sent", "dry run"}
-                               : ReportStep(config, paths, *identity, run, *runner);
+                               : ReportStep(config, paths, *identity, run, runner);
   log::Info("run {}: {} with exit code {} in {} ms", run.run_id, run.status, run.exit_code, run.duration_ms);
 
   // 7. Remember it (atomically). A dry run remembers nothing.

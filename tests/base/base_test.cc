@@ -6,6 +6,7 @@
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
+#include "agent/base/logging.h"
 #include "agent/base/paths.h"
 #include "agent/base/result.h"
 #include "agent/base/secret.h"
@@ -102,6 +103,24 @@ TEST(Result, TryPropagatesTheFirstError) {
   auto odd = Quarter(6);
   ASSERT_FALSE(odd);
   EXPECT_EQ(odd.error().message, "3 is odd");
+}
+
+TEST(Logging, JournalStreamMatchesOnlyTheFileItNames) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "stream";
+  FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  struct stat st {};
+  ASSERT_EQ(fstat(fileno(file), &st), 0);
+  const std::string named = fmt::format("{}:{}", st.st_dev, st.st_ino);
+  const std::string other = fmt::format("{}:{}", st.st_dev, st.st_ino + 1);
+  EXPECT_TRUE(log::IsJournalStream(named.c_str(), fileno(file)));
+  EXPECT_FALSE(log::IsJournalStream(other.c_str(), fileno(file)));
+  EXPECT_FALSE(log::IsJournalStream(nullptr, fileno(file)));
+  EXPECT_FALSE(log::IsJournalStream("", fileno(file)));
+  EXPECT_FALSE(log::IsJournalStream((named + "x").c_str(), fileno(file)));
+  EXPECT_FALSE(log::IsJournalStream(named.c_str(), -1));
+  std::fclose(file);
 }
 
 }  // namespace

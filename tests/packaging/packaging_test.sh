@@ -6,14 +6,8 @@
 set -euo pipefail
 build_dir=$1 out=$2 nodeboot=$3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-fails=0
-ok() { printf 'ok   %s\n' "$*"; }
-bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
-check() { # DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
+# shellcheck source=tests/support/check.sh
+. "$repo/tests/support/check.sh"
 
 start=$(date +%s)
 deb=$("$repo/scripts/package.sh" --build-dir "$build_dir" --out "$out" | tail -n1) ||

@@ -153,6 +153,8 @@ TEST_F(RunTest, DryRunRunsAndWritesNothing) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("would write " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
   EXPECT_THAT(result.out, HasSubstr("would run: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
+  // The log says what ran; a command the dry run only printed is not logged as executed.
+  EXPECT_THAT(result.err, Not(HasSubstr("exec: ")));
   EXPECT_FALSE(std::filesystem::exists(Marker()));
   EXPECT_FALSE(std::filesystem::exists(root_.path() / "var"));
   EXPECT_FALSE(std::filesystem::exists(root_.path() / "run"));

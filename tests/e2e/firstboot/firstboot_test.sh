@@ -20,14 +20,8 @@ repo=$(cd "$(dirname "$0")/../../.." && pwd)
 here=$repo/tests/e2e/firstboot
 export PATH="$PATH:/usr/sbin:/sbin"
 
-fails=0
-ok() { printf 'ok   %s\n' "$*"; }
-bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
-check() { # DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi
-}
+# shellcheck source=tests/support/check.sh
+. "$repo/tests/support/check.sh"
 t0=$(date +%s)
 elapsed() { echo "$(($(date +%s) - t0)) s"; }
 
@@ -93,6 +87,14 @@ lines = open(sys.argv[1], errors="replace").read().splitlines()
 def first(pat):
     return next(i for i, l in enumerate(lines) if re.search(pat, l))
 assert first(r"Finished cloud-init\.service") < first(r"Start(ing|ed) nodeboot\.service")
+PY
+# journald files nodeboot's syslog lines under the unit; the stderr copy of each is dropped.
+check "nodeboot's log lines are in the journal once (syslog, no stderr copy)" python3 - "$work/boot1/journal.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+assert re.search(r"nodeboot\[\d+\]: phase ", text), "no syslog line of nodeboot"
+copies = re.findall(r"nodeboot\[\d+\]: nodeboot: (?:info|warning|warn|error) .*", text)
+assert not copies, copies[:3]
 PY
 
 if [ "$scenario" = succeeded ]; then
