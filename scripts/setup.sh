@@ -20,6 +20,8 @@ packages=(
   libboost-dev libboost-filesystem-dev libcurl4-openssl-dev libblkid-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl
+  # the fuzz job: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # what the storage phase drives, and the VM harness that proves it
   lvm2 e2fsprogs xfsprogs util-linux fdisk
   qemu-system-x86 qemu-utils busybox-static kmod cpio xz-utils lintian mmdebstrap mtools

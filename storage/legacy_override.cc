@@ -117,7 +117,12 @@ LegacyOverrideResult ParseLegacyOverride(std::string_view text) {
   }
   const bool has_user = values.contains("userLV");
   if (auto it = values.find("userPath"); it != values.end()) {
-    if (!has_user) errors.push_back("userPath: set without userLV");
+    if (!has_user) {
+      errors.push_back("userPath: set without userLV");
+    } else if (it->second.empty()) {
+      // An empty `userPath=` is no mount point: it would reach fstab as an empty field.
+      errors.push_back("userPath: must be where to mount userLV, got \"\"");
+    }
     for (auto& space : group.spaces) {
       if (space.kind == SpaceKind::kUser) space.path = it->second;
     }

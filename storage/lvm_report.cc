@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace nodeboot::storage {
@@ -27,6 +28,16 @@ int64_t Number(const json& object, const char* key) {
   return value;
 }
 
+// An extent or stripe count. lvm keeps these in 32 bits, so a value outside that range is not
+// lvm's; refusing it also keeps the sums in LvmLogicalVolume::extents() from overflowing.
+int64_t Count(const json& object, const char* key) {
+  const int64_t value = Number(object, key);
+  if (value < 0 || value > int64_t{std::numeric_limits<uint32_t>::max()}) {
+    throw std::runtime_error(fmt::format("{} is {}, not a count lvm can hold", key, value));
+  }
+  return value;
+}
+
 std::vector<std::string> Split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -39,7 +50,7 @@ std::vector<std::string> Split(const std::string& text, char separator) {
 }
 
 LvmPhysicalVolume ParsePv(const json& pv, const std::string& vg) {
-  return {Text(pv, "pv_name"), vg, static_cast<uint64_t>(Number(pv, "pv_size")), Number(pv, "pv_pe_count")};
+  return {Text(pv, "pv_name"), vg, static_cast<uint64_t>(Number(pv, "pv_size")), Count(pv, "pv_pe_count")};
 }
 
 const json& Array(const json& entry, const char* key) {
@@ -113,8 +124,8 @@ Result<LvmState> ParseLvmFullReport(std::string_view text) {
       vg.name = Text(vg_json, "vg_name");
       vg.tags = Split(Text(vg_json, "vg_tags"), ',');
       vg.extent_size = static_cast<uint64_t>(Number(vg_json, "vg_extent_size"));
-      vg.extent_count = Number(vg_json, "vg_extent_count");
-      vg.free_count = Number(vg_json, "vg_free_count");
+      vg.extent_count = Count(vg_json, "vg_extent_count");
+      vg.free_count = Count(vg_json, "vg_free_count");
       for (const auto& pv : Array(entry, "pv")) vg.pvs.push_back(ParsePv(pv, vg.name));
       for (const auto& lv_json : Array(entry, "lv")) {
         LvmLogicalVolume lv;
@@ -126,8 +137,8 @@ Result<LvmState> ParseLvmFullReport(std::string_view text) {
         for (const auto& seg : Array(entry, "seg")) {
           if (Text(seg, "lv_uuid") != uuid) continue;
           LvmSegment segment;
-          segment.stripes = static_cast<int>(Number(seg, "stripes"));
-          segment.extents = Number(seg, "seg_size_pe");
+          segment.stripes = static_cast<int>(Count(seg, "stripes"));
+          segment.extents = Count(seg, "seg_size_pe");
           for (const auto& device : Split(Text(seg, "devices"), ',')) {
             segment.devices.push_back(device.substr(0, device.find('(')));
           }

@@ -14,6 +14,11 @@
 namespace nodeboot::config {
 
 struct Document {
+  // Declared so that clang (14, with libstdc++ 12; the fuzz build) need not decide whether
+  // `members`' pair<string, Document> is default-constructible while Document is incomplete:
+  // without it clang refuses the implicit constructor (g++ accepts either way).
+  Document() = default;
+
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
   std::string scalar;  // kScalar only

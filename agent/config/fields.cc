@@ -140,7 +140,9 @@ void Fields::FailHere(std::string message) { errors_.push_back({path_, std::move
 void Fields::Finish() {
   if (!present()) return;
   for (size_t i = 0; i < map_->members.size(); ++i) {
-    const auto& [name, value] = map_->members[i];
+    // References, not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string& name = map_->members[i].first;
+    const Document& value = map_->members[i].second;
     const bool known = std::find(known_.begin(), known_.end(), name) != known_.end();
     const bool repeat = std::any_of(map_->members.begin(), map_->members.begin() + i,
                                     [&](const auto& earlier) { return earlier.first == name; });

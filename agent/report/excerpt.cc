@@ -185,7 +185,10 @@ Result<std::vector<std::string>> TailRelevantLines(const std::filesystem::path& 
     }
     if (collector.full()) break;
     if (!carry_too_long) {
-      if (end + carry.size() > options.max_line_bytes) {
+      // One byte over the line limit still fits: a CRLF line's '\r', which Take() strips.
+      // Without it, such a line was skipped when it crossed a block boundary and kept when
+      // it did not, so the excerpt depended on the block size.
+      if (end + carry.size() > options.max_line_bytes + 1) {
         carry_too_long = true;
         carry.clear();
       } else {

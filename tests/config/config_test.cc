@@ -159,6 +159,28 @@ TEST(NodeConfig, JsonWithTabsIsAccepted) {
   EXPECT_EQ(result.config.node.name, "w1");
 }
 
+// Found by tests/fuzz/config_fuzz: yaml-cpp 0.7.0's LoadAll never returns on a stream with a
+// lone ',' and allocates until the process dies; the document parser must fail instead.
+TEST(NodeConfig, YamlThatStallsTheParserIsAnErrorNotAHang) {
+  for (const char* text : {",", " ,\n", ", expect: x\ncluster:\n  join: none\n"}) {
+    const auto result = Parse(text);
+    ASSERT_EQ(result.errors.size(), 1u) << text;
+    EXPECT_EQ(result.errors[0].message, "not valid YAML: cannot parse past this point (line 1)");
+  }
+  EXPECT_EQ(Parse("a: 1\n---\nb: 2\n").errors[0].message, "holds more than one YAML document");
+  EXPECT_EQ(Parse("---\n").errors[0].message, "the config is empty");
+}
+
+// Caught by ASan in tests/fuzz/config_fuzz (on a written input: 400 KB is past the fuzzer's
+// input sizes): JSON nested 100000 deep, refused by yaml-cpp, reached the JSON fallback, whose
+// conversion recursed until the stack overflowed.
+TEST(NodeConfig, DeeplyNestedJsonIsAnErrorNotAStackOverflow) {
+  const size_t depth = 100000;
+  const auto result = Parse("{\"a\": " + std::string(depth, '[') + std::string(depth, ']') + "}");
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].message, "not valid YAML or JSON: nested deeper than 2000 levels");
+}
+
 TEST(NodeConfig, UserPathMayNotNestInsideAnotherMount) {
   const auto result = Parse(R"(nodeTemplate:
   runtime: {name: docker}

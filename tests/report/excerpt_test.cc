@@ -82,6 +82,20 @@ TEST_F(ExcerptTest, OverlongLinesAreSkipped) {
   EXPECT_THAT(*lines, ElementsAre("cloud-init ok 1", "cloud-init ok 2"));
 }
 
+// Found by tests/fuzz/excerpt_fuzz: a CRLF line exactly at the length limit was skipped when it
+// crossed a block boundary (its '\r' counted) and kept when it did not.
+TEST_F(ExcerptTest, ACrLfLineAtTheLengthLimitIsKeptWhateverTheBlockSize) {
+  const std::string at_limit = "cloud-init " + std::string(9, 'x');  // 20 bytes
+  const auto file = Write(at_limit + "\r\n" + at_limit + "y\ncloud-init end\n");
+  for (size_t block : {1, 2, 3, 7, 64}) {
+    ScanOptions options = Small(block);
+    options.max_line_bytes = 20;
+    auto lines = TailRelevantLines(file, options, nullptr);
+    ASSERT_TRUE(lines);
+    EXPECT_THAT(*lines, ElementsAre(at_limit, "cloud-init end")) << "block " << block;
+  }
+}
+
 TEST_F(ExcerptTest, ReadsOnlyTheTailOfALargeFile) {
   // 64 MiB of hole, then the lines: the cost is the tail, not the file.
   const auto file = dir_.path() / "big";

@@ -68,5 +68,17 @@ TEST(LegacyOverride, EveryProblemIsReportedWithItsKey) {
   }
 }
 
+// Caught by tests/fuzz/config_fuzz's "a user space has an absolute path" (on a written input):
+// an empty userPath passed, and the config check skips an empty path, so the user LV would
+// have been mounted at "" with an fstab line missing its mount point.
+TEST(LegacyOverride, AnEmptyUserPathIsAnError) {
+  EXPECT_THAT(ParseLegacyOverride("dockerThinpool=vgpaas/60%VG;kubernetesLV=vgpaas/20%VG;userLV=vgpaas/20%VG;userPath=")
+                  .errors,
+              ElementsAre("userPath: must be where to mount userLV, got \"\""));
+  EXPECT_THAT(ParseLegacyOverride("dockerThinpool=vgpaas/60%VG;kubernetesLV=vgpaas/20%VG;userLV=vgpaas/20%VG;userPath= ;")
+                  .errors,
+              ElementsAre("userPath: must be where to mount userLV, got \"\""));
+}
+
 }  // namespace
 }  // namespace nodeboot::storage

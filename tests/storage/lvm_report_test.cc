@@ -65,6 +65,26 @@ TEST(LvmReport, MalformedInputIsAnError) {
   }
 }
 
+// Caught by UBSan in tests/fuzz/lvm_report_fuzz (on a written input): two segments of one LV
+// whose extents add up past int64 overflowed in LvmLogicalVolume::extents(). Counts outside
+// lvm's 32 bits are refused.
+TEST(LvmReport, CountsLvmCannotHoldAreAnError) {
+  const std::string lv = R"({"report":[{"vg":[{"vg_name":"v","vg_extent_size":"4194304","vg_extent_count":"1","vg_free_count":"0"}],
+      "lv":[{"lv_uuid":"u","lv_name":"l"}], "seg":[)";
+  for (const char* segments : {R"({"lv_uuid":"u","stripes":"1","seg_size_pe":"9223372036854775807","devices":""},
+                                  {"lv_uuid":"u","stripes":"1","seg_size_pe":"1","devices":""}]}]})",
+                               R"({"lv_uuid":"u","stripes":"1","seg_size_pe":"-5","devices":""}]}]})",
+                               R"({"lv_uuid":"u","stripes":"4294967296","seg_size_pe":"1","devices":""}]}]})"}) {
+    auto state = ParseLvmFullReport(lv + segments);
+    ASSERT_FALSE(state) << segments;
+    EXPECT_THAT(state.error().message, HasSubstr("not a count lvm can hold"));
+  }
+  auto largest = ParseLvmFullReport(lv + R"({"lv_uuid":"u","stripes":"1","seg_size_pe":"4294967295","devices":""},
+                                            {"lv_uuid":"u","stripes":"1","seg_size_pe":"4294967295","devices":""}]}]})");
+  ASSERT_TRUE(largest) << largest.error().message;
+  EXPECT_EQ(largest->vgs[0].lvs[0].extents(), int64_t{2} * 4294967295);
+}
+
 TEST(Fstab, OwnedLinesAreRewrittenInPlaceAndNeverDuplicated) {
   const std::string original = "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n/dev/old /var/lib/containerd ext4 defaults 0 2\n"
                                "tmpfs /tmp tmpfs defaults 0 0\n";
