@@ -27,15 +27,15 @@ parallel=${NODEBOOT_FUZZ_JOBS:-2}
 ((parallel > cpus)) && parallel=$cpus
 ((parallel < 1)) && parallel=1
 
-# Executions per target for the CI budget: about 30 s each on one core of a 2-core machine
-# (the slow targets get fewer). A slower machine is stopped by the time cap instead.
+# Executions per target for the CI budget: about 30 s each on an idle 2-core machine (the
+# slow targets get fewer); on a busy machine the time cap stops them earlier.
 declare -A default_runs=(
-  [base64_fuzz]=500000
-  [config_fuzz]=30000
-  [excerpt_fuzz]=40000
-  [legacy_override_fuzz]=400000
-  [lvm_report_fuzz]=60000
-  [redact_fuzz]=30000
+  [base64_fuzz]=2000000
+  [config_fuzz]=120000
+  [excerpt_fuzz]=150000
+  [legacy_override_fuzz]=800000
+  [lvm_report_fuzz]=250000
+  [redact_fuzz]=120000
 )
 all_targets=(base64_fuzz config_fuzz excerpt_fuzz legacy_override_fuzz lvm_report_fuzz redact_fuzz)
 ci_time_cap=60  # seconds per target when run by execution count
