@@ -88,6 +88,9 @@ std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const
     std::vector<std::string> devnums{disk.devnum};
     std::vector<std::string> devices{disk.device};
     for (const auto& entry : ListDir(dir)) {
+      // The kernel names a partition after its disk (vdb1, nvme0n1p1), so only those entries
+      // of the twenty-odd in a disk's sysfs directory need the stat.
+      if (!entry.starts_with(name)) continue;
       std::error_code ec;
       if (!fs::exists(dir / entry / "partition", ec)) continue;
       disk.partitions.push_back(entry);

@@ -91,7 +91,7 @@ Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes
     ::close(fd);
     return Error::Internal(fmt::format("read {}: not a regular file", path.string()));
   }
-  ::fcntl(fd, F_SETFL, 0);
+  if (S_ISCHR(st.st_mode)) ::fcntl(fd, F_SETFL, 0);  // O_NONBLOCK means nothing to a regular file
   if (S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) > max_bytes) {
     ::close(fd);
     return Error::Internal(fmt::format("read {}: {} bytes is larger than the limit of {} bytes",
