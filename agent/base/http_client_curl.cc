@@ -89,7 +89,7 @@ struct CurlApi {
 template <typename Function>
 bool Resolve(void* library, const char* name, Function& function, std::string& error) {
   function = reinterpret_cast<Function>(dlsym(library, name));
-  if (function == nullptr && error.empty()) error = fmt::format("libcurl.so.4 has no {}", name);
+  if (function == nullptr) error = fmt::format("libcurl.so.4 has no {}", name);
   return function != nullptr;
 }
 
@@ -106,14 +106,14 @@ Result<const CurlApi*> LoadCurl() {
       error = fmt::format("cannot load libcurl: {}", reason ? reason : "dlopen failed");
       return;
     }
-    const bool complete = Resolve(library, "curl_global_init", api.global_init, error) &
-                          Resolve(library, "curl_easy_init", api.easy_init, error) &
-                          Resolve(library, "curl_easy_setopt", api.setopt, error) &
-                          Resolve(library, "curl_easy_perform", api.perform, error) &
-                          Resolve(library, "curl_easy_getinfo", api.getinfo, error) &
-                          Resolve(library, "curl_easy_strerror", api.strerror, error) &
-                          Resolve(library, "curl_easy_cleanup", api.cleanup, error) &
-                          Resolve(library, "curl_slist_append", api.slist_append, error) &
+    const bool complete = Resolve(library, "curl_global_init", api.global_init, error) &&
+                          Resolve(library, "curl_easy_init", api.easy_init, error) &&
+                          Resolve(library, "curl_easy_setopt", api.setopt, error) &&
+                          Resolve(library, "curl_easy_perform", api.perform, error) &&
+                          Resolve(library, "curl_easy_getinfo", api.getinfo, error) &&
+                          Resolve(library, "curl_easy_strerror", api.strerror, error) &&
+                          Resolve(library, "curl_easy_cleanup", api.cleanup, error) &&
+                          Resolve(library, "curl_slist_append", api.slist_append, error) &&
                           Resolve(library, "curl_slist_free_all", api.slist_free_all, error);
     if (complete) api.global_init(CURL_GLOBAL_DEFAULT);
   });
