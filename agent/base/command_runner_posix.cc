@@ -251,6 +251,23 @@ struct ChildSetup : bp::extend::handler {
   }
 };
 
+// The directories of nodeboot's PATH, for bp::search_path. Not its default,
+// boost::this_process::path(): that builds a locale for every environment variable to find
+// PATH case-insensitively (0.4 ms a command here), and searches the working directory for an
+// empty entry, which a root agent should not.
+std::vector<boost::filesystem::path> PathDirectories() {
+  std::vector<boost::filesystem::path> directories;
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path != nullptr ? path : "";
+  while (!rest.empty()) {
+    const size_t colon = rest.find(':');
+    const std::string_view directory = rest.substr(0, colon);
+    if (!directory.empty()) directories.emplace_back(std::string(directory));
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+  }
+  return directories;
+}
+
 // Whether the child has exited, without reaping it: while its zombie exists, its pid cannot
 // be reused, so kill(-pid) still names its process group and no one else.
 bool HasExited(pid_t pid) {
@@ -293,7 +310,7 @@ class RealCommandRunner : public CommandRunner {
     const std::string& program = command.argv[0];
     std::string exe = program;
     if (program.find('/') == std::string::npos) {
-      exe = bp::search_path(program).string();  // the PATH of nodeboot, not of command.env
+      exe = bp::search_path(program, PathDirectories()).string();  // nodeboot's PATH, not command.env's
       if (exe.empty()) return StartError(program, "not found in PATH");
     }
     // Checked here for a clear message; the child reports a chdir failure only as an errno.

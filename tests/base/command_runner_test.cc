@@ -150,6 +150,30 @@ TEST(RealCommandRunner, LooksUpProgramsInPath) {
   EXPECT_EQ(result->out, "fake " + (dir.path() / "bin/fake-kubeadm").string() + " join\n");
 }
 
+// An empty PATH entry would mean the working directory to a shell; nodeboot runs as root and
+// does not look there.
+TEST(RealCommandRunner, PathLookupSkipsEmptyEntriesAndMissingDirectories) {
+  const TempDir dir;
+  for (const char* name : {"here-only", "bin/fake-kubeadm"}) {
+    dir.Write(name, "#!/bin/sh\necho ran\n");
+    std::filesystem::permissions(dir.path() / name, std::filesystem::perms::owner_all);
+  }
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const auto old_cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  ::setenv("PATH", ("::" + (dir.path() / "missing").string() + ":" + (dir.path() / "bin").string() + ":").c_str(), 1);
+  Command here_only = Argv({"here-only"});
+  here_only.working_dir = dir.path().string();
+  auto not_found = MakeRealCommandRunner()->Run(here_only);
+  auto found = MakeRealCommandRunner()->Run(Argv({"fake-kubeadm"}));
+  ::setenv("PATH", old_path.c_str(), 1);
+  std::filesystem::current_path(old_cwd);
+  ASSERT_FALSE(not_found);
+  EXPECT_EQ(not_found.error().message, "start here-only: not found in PATH");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->out, "ran\n");
+}
+
 TEST(RealCommandRunner, ProgramThatCannotStartIsAnErrorNamingIt) {
   const auto runner = MakeRealCommandRunner();
   const auto start = std::chrono::steady_clock::now();

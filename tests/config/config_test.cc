@@ -171,6 +171,25 @@ TEST(NodeConfig, YamlThatStallsTheParserIsAnErrorNotAHang) {
   EXPECT_EQ(Parse("---\n").errors[0].message, "the config is empty");
 }
 
+// The document is built from the parser's events: anchors and aliases copy what they name,
+// a message about an alias points at the alias's own line, and a complex key reads as YAML.
+TEST(NodeConfig, AliasesCopyWhatTheirAnchorNamesAndReportTheirOwnLine) {
+  const auto result = Parse(
+      "node: {name: w1}\n"
+      "nodeTemplate:\n"
+      "  extendParam: &tags {team: a}\n"
+      "  k8sTags: *tags\n"
+      "task: *tags\n");
+  ASSERT_EQ(result.errors.size(), 1u) << Errors(result);
+  EXPECT_EQ(result.errors[0].ToString(), "task.team: unknown key (known here: url, id, token, tokenFile, caFile, timeoutSeconds, deliverySeconds) (line 5)");
+  const auto aliased = Parse("node: {name: w1}\nnodeTemplate:\n  extendParam: &tags {team: a}\n  k8sTags: *tags\n");
+  ASSERT_TRUE(aliased.ok()) << Errors(aliased);
+  EXPECT_THAT(aliased.config.node_template.labels, ElementsAre(Pair("team", "a")));
+  const auto complex_key = Parse("node: {name: w1}\n? [a, b]\n: 1\n");
+  ASSERT_EQ(complex_key.errors.size(), 1u) << Errors(complex_key);
+  EXPECT_THAT(complex_key.errors[0].ToString(), HasSubstr("- a\n- b: unknown key"));
+}
+
 // Caught by ASan in tests/fuzz/config_fuzz (on a written input: 400 KB is past the fuzzer's
 // input sizes): JSON nested 100000 deep, refused by yaml-cpp, reached the JSON fallback, whose
 // conversion recursed until the stack overflowed.
