@@ -25,17 +25,6 @@ int LogFd() {
   return fd;
 }
 
-std::vector<std::string> SplitLines(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    lines.emplace_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 void CheckWithin(const std::vector<std::string>& lines, const report::ExcerptLimits& limits) {
   FUZZ_CHECK(lines.size() <= limits.max_lines);
   size_t bytes = 0;
@@ -71,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(line.find('\n') == std::string::npos);
   }
 
-  const auto excerpt = report::ComposeExcerpt(SplitLines(log), last, options.limits);
+  const auto lines = fuzz::SplitLines(log);
+  const auto excerpt = report::ComposeExcerpt(std::vector<std::string>(lines.begin(), lines.end()), last, options.limits);
   CheckWithin(excerpt, options.limits);
   return 0;
 }

@@ -54,17 +54,6 @@ std::vector<std::string> Forms(const std::string& secret) {
   return forms;
 }
 
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 std::string Plant(uint8_t control, const std::string& secret, const std::string& text) {
   const size_t where = text.empty() ? 0 : (control >> 4) * 17 % (text.size() + 1);
   std::string planted;
@@ -158,12 +147,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto& value : plain) {
         if (value.find('\n') == std::string::npos) compact.push_back(WithoutSeparators(value));
       }
-      for (std::string_view line : Lines(out)) {
+      for (std::string_view line : fuzz::SplitLines(out)) {
         CheckNoneLeft(line, single_line, 4);
         CheckNoneLeft(WithoutSeparators(line), compact, 8);
       }
       if (stable) FUZZ_CHECK(redactor.Redact(out) == out);
-      FUZZ_CHECK(Lines(out).size() == Lines(text).size());
+      FUZZ_CHECK(fuzz::SplitLines(out).size() == fuzz::SplitLines(text).size());
       break;
     }
   }
