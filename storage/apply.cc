@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <set>
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/logging.h"
@@ -12,106 +11,97 @@
 namespace nodeboot::storage {
 namespace {
 
-bool IsLvmCommand(const std::string& name) {
-  return name == "vgcreate" || name == "vgextend" || name == "lvcreate" || name == "lvchange";
+bool IsLvmStep(StepKind kind) {
+  return kind == StepKind::kCreateVg || kind == StepKind::kExtendVg || kind == StepKind::kCreateLv ||
+         kind == StepKind::kActivateLv;
 }
 
-Error CommandFailed(const Action& action, const std::string& detail) {
-  return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("{} ({}): {}", action.argv.front(), action.why, detail),
+Error CommandFailed(const Step& step, const std::vector<std::string>& argv, const std::string& detail) {
+  return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("{} ({}): {}", argv.front(), step.why, detail),
                exit_code::kStorageCommandFailed};
 }
 
-// mkfs only on an LV that is provably empty: an LV that already carries the expected
-// filesystem is used as is, anything else stops the run.
-Result<bool> NeedsMkfs(const Action& action, ApplyContext& context, const std::string& expected) {
-  if (context.dry_run) return true;
-  const std::string& device = action.argv.back();
-  const std::string found = context.probe.FilesystemType(device);
+// What the step is about to do, for the intent record; nullopt for steps that need none
+// (mounts, fstab: they are atomic or re-checked from scratch).
+std::optional<Intent> IntentOf(const Step& step, const Plan& plan) {
+  Intent intent;
+  intent.vg = step.vg;
+  intent.lv = step.lv;
+  switch (step.kind) {
+    case StepKind::kCreateVg:
+    case StepKind::kExtendVg:
+      intent.kind = step.kind == StepKind::kCreateVg ? IntentKind::kCreateVg : IntentKind::kExtendVg;
+      for (const auto& device : step.new_devices) {
+        const auto it = std::find_if(plan.disks.begin(), plan.disks.end(), [&](const auto& d) { return d.disk.device == device; });
+        if (it != plan.disks.end()) intent.disks.push_back({device, it->disk.serial, it->disk.size_bytes});
+      }
+      return intent;
+    case StepKind::kCreateLv: intent.kind = IntentKind::kCreateLv; return intent;
+    case StepKind::kMakeFilesystem:
+      intent.kind = IntentKind::kMakeFilesystem;
+      intent.lv_uuid = step.lv_uuid;
+      return intent;
+    default: return std::nullopt;
+  }
+}
+
+// mkfs only on an LV that is provably empty (or whose emptiness the intent record stands for):
+// an LV that already carries the expected filesystem is used as is, anything else stops.
+Result<bool> NeedsMkfs(const Step& step, ApplyContext& context) {
+  if (context.dry_run || step.force) return true;
+  const std::string found = context.probe.FilesystemType(step.device);
   if (found.empty()) return true;
-  if (found == expected) {
-    log::Info("storage: {} already carries {}; not re-made", device, found);
+  if (found == Name(step.filesystem)) {
+    log::Info("storage: {} already carries {}; not re-made", step.device, found);
     return false;
   }
-  return Error{"NB-STORAGE-UNSAFE-DISK", fmt::format("{} carries {}, not {}; it is not re-made", device, found, expected),
+  return Error{"NB-STORAGE-UNSAFE-DISK", fmt::format("{} carries {}, not {}; it is not re-made", step.device, found, Name(step.filesystem)),
                exit_code::kStorageUnsafe};
 }
 
-Error VerifyFailed(std::string message) {
-  return Error{"NB-STORAGE-VERIFY-FAILED", std::move(message), exit_code::kStorageCommandFailed};
-}
-
-}  // namespace
-
-Status ApplyPlan(const Plan& plan, ApplyContext& context) {
-  for (const auto& action : plan.actions) {
-    log::Info("storage: {}", action.why);
-    if (action.argv.empty()) {
-      if (auto written = context.files.Write("/etc/fstab", action.fstab, std::filesystem::perms(0644),
-                                             std::filesystem::perms(0755));
-          !written) {
-        return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("write /etc/fstab: {}", written.error().message),
-                     exit_code::kStorageCommandFailed};
-      }
-      continue;
-    }
-    const std::string& name = action.argv.front();
-    if (IsLvmCommand(name)) {
-      NB_TRY(context.lvm.Run(action.argv, action.why));
-      continue;
-    }
-    if (name.starts_with("mkfs.")) {
-      NB_TRY_ASSIGN(const bool needed, NeedsMkfs(action, context, name.substr(5)));
-      if (!needed) continue;
-    }
-    Command command;
-    command.argv = action.argv;
-    // mkfs and the copy of an existing directory can take a while on big volumes.
-    command.timeout = name == "cp" ? std::chrono::seconds(3600) : std::chrono::seconds(900);
-    auto result = context.runner.Run(command);
-    if (!result) return CommandFailed(action, result.error().message);
-    if (!result->ok()) {
-      return CommandFailed(action, fmt::format("{}: {}", result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
-                                               result->FirstErrorLine()));
-    }
+Status RunCommand(const Step& step, const std::vector<std::string>& argv, ApplyContext& context) {
+  if (IsLvmStep(step.kind)) return context.lvm.Run(argv, step.why);
+  Command command;
+  command.argv = argv;
+  // mkfs and the copy of an existing directory can take a while on big volumes.
+  command.timeout = argv.front() == "cp" ? std::chrono::seconds(3600) : std::chrono::seconds(900);
+  auto result = context.runner.Run(command);
+  if (!result) return CommandFailed(step, argv, result.error().message);
+  if (!result->ok()) {
+    return CommandFailed(step, argv,
+                         fmt::format("{}: {}", result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
+                                     result->FirstErrorLine()));
   }
   return Ok();
 }
 
-Status VerifyPlan(const Plan& plan, ApplyContext& context) {
-  NB_TRY_ASSIGN(const LvmState lvm, context.lvm.Report());
-  std::vector<MountEntry> mounts;
-  if (auto text = ReadFile(context.paths.Host("/proc/self/mountinfo"))) mounts = ParseMountinfo(*text);
-  for (const auto& group : plan.groups) {
-    const LvmVolumeGroup* vg = lvm.FindVg(group.name);
-    if (vg == nullptr) return VerifyFailed(fmt::format("volume group {} is missing after the run", group.name));
-    if (!vg->HasTag(kTag)) return VerifyFailed(fmt::format("volume group {} lacks the '{}' tag", group.name, kTag));
-    for (const auto& volume : group.volumes) {
-      const std::string name = fmt::format("{}/{}", group.name, volume.lv);
-      const LvmLogicalVolume* lv = vg->FindLv(volume.lv);
-      if (lv == nullptr) return VerifyFailed(fmt::format("{} is missing after the run", name));
-      if (lv->extents() != volume.extents) {
-        return VerifyFailed(fmt::format("{} has {} extents, the plan says {}", name, lv->extents(), volume.extents));
-      }
-      if (lv->stripes() != volume.stripes) {
-        return VerifyFailed(fmt::format("{} has {} stripe(s), the plan says {}", name, lv->stripes(), volume.stripes));
-      }
-      for (const auto& device : lv->devices()) {
-        if (std::find(group.devices.begin(), group.devices.end(), device) == group.devices.end()) {
-          return VerifyFailed(fmt::format("{} uses {}, which is not one of the group's disks", name, device));
-        }
-      }
-      if (volume.stripes > 1 && static_cast<int>(lv->devices().size()) != volume.stripes) {
-        return VerifyFailed(fmt::format("{} spans {} disk(s), the plan says {}", name, lv->devices().size(), volume.stripes));
-      }
-      const std::string fs = context.probe.FilesystemType(volume.dm_path);
-      if (fs != Name(volume.filesystem)) {
-        return VerifyFailed(fmt::format("{} carries \"{}\", the plan says {}", volume.dm_path, fs, Name(volume.filesystem)));
-      }
-      const bool mounted = std::any_of(mounts.begin(), mounts.end(), [&](const MountEntry& m) {
-        return m.mount_point == volume.mount_point && m.fs_type == Name(volume.filesystem);
-      });
-      if (!mounted) return VerifyFailed(fmt::format("{} is not mounted at {}", name, volume.mount_point));
+Status RunStep(const Step& step, const Plan& plan, ApplyContext& context) {
+  if (step.kind == StepKind::kWriteFstab) {
+    if (auto written = context.files.Write("/etc/fstab", step.fstab, std::filesystem::perms(0644), std::filesystem::perms(0755));
+        !written) {
+      return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("write /etc/fstab: {}", written.error().message),
+                   exit_code::kStorageCommandFailed};
     }
+    return Ok();
+  }
+  if (step.kind == StepKind::kMakeFilesystem) {
+    NB_TRY_ASSIGN(const bool needed, NeedsMkfs(step, context));
+    if (!needed) return Ok();
+  }
+  const auto intent = context.dry_run ? std::nullopt : IntentOf(step, plan);
+  if (intent) NB_TRY(context.intents.Record(*intent));
+  for (const auto& argv : Commands(step)) NB_TRY(RunCommand(step, argv, context));
+  if (intent) NB_TRY(context.intents.Clear());
+  return Ok();
+}
+
+}  // namespace
+
+Status ApplySteps(const Plan& plan, ApplyContext& context) {
+  for (const auto& step : plan.steps) {
+    if (!context.dry_run && Stage(step.kind) != Stage(plan.steps.front().kind)) break;
+    log::Info("storage: {}", step.why);
+    NB_TRY(RunStep(step, plan, context));
   }
   return Ok();
 }

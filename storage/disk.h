@@ -9,13 +9,27 @@
 
 namespace nodeboot::storage {
 
+// How the disk is attached, by its kernel name (storage/disk_identity.h): vd* virtio-blk, sd*
+// SCSI (virtio-scsi, passthrough SCSI, SATA/SAS behind the SCSI layer), nvme*n* NVMe.
+enum class DiskBus { kVirtio, kScsi, kNvme, kOther };
+
 struct Disk {
   std::string name;    // "vdb"
   std::string device;  // "/dev/vdb"
   std::string devnum;  // "254:16"
   uint64_t size_bytes = 0;
-  std::string serial;  // /sys/block/X/serial (virtio: the first 20 characters of the volume id)
-  std::string wwid;    // /sys/block/X/device/wwid
+  DiskBus bus = DiskBus::kOther;
+  // The disk's own names, per bus (storage/disk_identity.h), trimmed; "" when it has none.
+  // serial: virtio /sys/block/X/serial (the first 20 characters of the volume id); SCSI VPD
+  // page 0x80; NVMe the controller's serial number.
+  std::string serial;
+  // wwid: SCSI device/wwid ("naa.6888603000008b32fa16688d09368506", "t10.…", "eui.…") from VPD
+  // page 0x83; NVMe /sys/block/X/wwid ("eui.…", "uuid.…", "nvme.…"); virtio none.
+  std::string wwid;
+  // queue/optimal_io_size, queue/minimum_io_size, alignment_offset: where lvm puts a PV's data.
+  uint64_t optimal_io_bytes = 0;
+  uint64_t minimum_io_bytes = 0;
+  uint64_t alignment_offset_bytes = 0;
   bool rotational = false;
   bool removable = false;
   bool read_only = false;

@@ -21,22 +21,28 @@ std::string WithoutDashes(const std::string& text) {
 
 }  // namespace
 
-bool SerialMatches(const Disk& disk, const std::string& id) {
+VolumeMatch MatchVolume(const Disk& disk, const std::string& id) {
   const std::string lower_id = Lower(id);
   const std::string dashless = WithoutDashes(lower_id);
   const std::string serial = Lower(disk.serial);
-  if (!serial.empty() && (serial == lower_id.substr(0, 20) || serial == dashless.substr(0, 20) ||
-                          serial == lower_id || serial == dashless)) {
-    return true;
+  if (!serial.empty() && (serial == lower_id || serial == dashless ||
+                          serial == lower_id.substr(0, 20) || serial == dashless.substr(0, 20))) {
+    return VolumeMatch::kSerial;
   }
-  return !disk.wwid.empty() && dashless.size() >= 20 && Lower(WithoutDashes(disk.wwid)).find(dashless) != std::string::npos;
+  if (!disk.wwid.empty() && dashless.size() >= 20 &&
+      WithoutDashes(Lower(disk.wwid)).find(dashless) != std::string::npos) {
+    return VolumeMatch::kWwn;
+  }
+  return VolumeMatch::kNone;
 }
 
 DiskAttributes Classify(const Disk& disk, const Inventory& inventory) {
   for (size_t i = 0; i < inventory.disks.size(); ++i) {
     const auto& volume = inventory.disks[i];
-    if (!SerialMatches(disk, volume.id)) continue;
-    return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id, fmt::format("disks[{}] by serial", i)};
+    const VolumeMatch match = MatchVolume(disk, volume.id);
+    if (match == VolumeMatch::kNone) continue;
+    return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id,
+            fmt::format("disks[{}] by {}", i, match == VolumeMatch::kSerial ? "serial" : "WWN")};
   }
   for (size_t i = 0; i < inventory.data_volumes.size(); ++i) {
     const auto& volume = inventory.data_volumes[i];

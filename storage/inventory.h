@@ -1,6 +1,6 @@
 // The inventory join (SPEC §4): volume type, encryption and KMS key cannot be seen from
-// inside the VM, so they come from `disks:` (joined on the serial or WWN), else from
-// nodeTemplate.dataVolumes matched by size; a disk matched to neither is local. Pure.
+// inside the VM, so they come from `disks:` (joined on the serial or WWN, on every bus), else
+// from nodeTemplate.dataVolumes matched by size; a disk matched to neither is local. Pure.
 #pragma once
 
 #include <optional>
@@ -30,10 +30,20 @@ struct Inventory {
   std::vector<TemplateVolume> data_volumes;
 };
 
+// source says what matched: "disks[0] by serial", "disks[0] by WWN", "dataVolumes[1] by size".
 DiskAttributes Classify(const Disk& disk, const Inventory& inventory);
 
-// Whether a disk's serial or WWN names the volume `id` (virtio shows the first 20
-// characters of the id, with or without its dashes; SCSI's WWN carries it without dashes).
-bool SerialMatches(const Disk& disk, const std::string& id);
+enum class VolumeMatch { kNone, kSerial, kWwn };
+
+// Whether a disk's serial or WWN (storage/disk_identity.h) names the volume `id`, compared
+// without regard to case:
+// - serial: the id, or its first 20 characters, each with or without its dashes. virtio-blk
+//   and an NVMe serial number hold at most 20 characters (so the first 20 of the id); a SCSI
+//   unit serial (VPD page 0x80) may hold the whole id;
+// - WWN: the id without dashes inside the wwid with its dashes removed (a SCSI designator or
+//   an NVMe uuid./eui. identifier built from the volume id), for ids of at least 20 characters
+//   so that a short id cannot match by chance.
+// The serial is tried first.
+VolumeMatch MatchVolume(const Disk& disk, const std::string& id);
 
 }  // namespace nodeboot::storage

@@ -133,7 +133,8 @@ Result<LvmState> ParseLvmFullReport(std::string_view text) {
         lv.tags = Split(Text(lv_json, "lv_tags"), ',');
         lv.active = Text(lv_json, "lv_active") == "active";
         lv.dm_path = Text(lv_json, "lv_dm_path");
-        const std::string uuid = Text(lv_json, "lv_uuid");
+        lv.uuid = Text(lv_json, "lv_uuid");
+        const std::string& uuid = lv.uuid;
         for (const auto& seg : Array(entry, "seg")) {
           if (Text(seg, "lv_uuid") != uuid) continue;
           LvmSegment segment;

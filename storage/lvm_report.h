@@ -24,6 +24,7 @@ struct LvmLogicalVolume {
   bool active = false;
   std::string dm_path;  // "/dev/mapper/vgpaas-dockersys"
   std::vector<LvmSegment> segments;
+  std::string uuid;  // lv_uuid, with lvm's dashes
 
   int64_t extents() const;
   int stripes() const;  // of the first segment (nodeboot makes single-segment LVs)

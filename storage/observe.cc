@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
+#include "storage/disk_identity.h"
 
 namespace nodeboot::storage {
 namespace {
@@ -72,14 +75,14 @@ std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const
   for (const auto& name : ListDir(block)) {
     if (!IsCandidateName(name)) continue;
     const fs::path dir = block / name;
+    if (IsHiddenDisk(dir)) continue;  // an NVMe multipath path; its head node is the disk
     Disk disk;
     disk.name = name;
     disk.device = "/dev/" + name;
     disk.devnum = ReadSysfs(dir / "dev");
     disk.size_bytes = std::strtoull(ReadSysfs(dir / "size").c_str(), nullptr, 10) * 512;
-    disk.serial = ReadSysfs(dir / "serial");
-    if (disk.serial.empty()) disk.serial = ReadSysfs(dir / "device/serial");
-    disk.wwid = ReadSysfs(dir / "device/wwid");
+    ReadDiskIdentity(dir, disk);  // bus, serial, wwid
+    ReadIoTopology(dir, disk);
     disk.rotational = ReadSysfs(dir / "queue/rotational") == "1";
     disk.removable = ReadSysfs(dir / "removable") == "1";
     disk.read_only = ReadSysfs(dir / "ro") == "1";
@@ -115,8 +118,50 @@ std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const
   return disks;
 }
 
-Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe, const PlanInput& input) {
+TargetState InspectTarget(const Paths& paths, const std::string& point, const std::vector<MountEntry>& mounts) {
+  TargetState state;
+  // Every component, without following links: mount(8) and mkdir -p would follow a link
+  // anywhere (/data -> /etc), and a file in the path only fails after the volumes are made.
+  std::string prefix;
+  bool exists = true;
+  for (const auto& component : fs::path(point)) {
+    if (component == "/") continue;
+    prefix += "/" + component.string();
+    const fs::path host = paths.Host(prefix);
+    struct stat st;
+    if (::lstat(host.c_str(), &st) != 0) {
+      if (errno == ENOENT) {
+        exists = false;  // nodeboot creates the rest
+        break;
+      }
+      state.refusal = fmt::format("{} cannot be inspected: {}", prefix, std::strerror(errno));
+      return state;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code ec;
+      const fs::path to = fs::read_symlink(host, ec);
+      state.refusal = fmt::format("{} is a symbolic link (to {}); nodeboot does not mount through links", prefix,
+                                  ec ? "?" : to.string());
+      return state;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      state.refusal = fmt::format("{} is not a directory", prefix);
+      return state;
+    }
+  }
+  std::error_code ec;
+  state.has_content = exists && !fs::is_empty(paths.Host(point), ec);
+  const std::string below = point + "/";
+  for (const auto& mount : mounts) {
+    if (mount.mount_point.starts_with(below)) state.mounts_below.push_back(mount.mount_point);
+  }
+  return state;
+}
+
+Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe, const PlanInput& input,
+                             const IntentLog& intents) {
   Observations observed;
+  observed.intent = intents.Read();
   if (auto text = ReadFile(paths.Host("/proc/self/mountinfo"))) observed.mounts = ParseMountinfo(*text);
   observed.disks = DiscoverDisks(paths, probe, observed.mounts);
   NB_TRY_ASSIGN(observed.lvm, lvm.Report());
@@ -131,15 +176,8 @@ Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe
         struct stat st;
         if (::stat(dm.c_str(), &st) == 0) observed.lv_devnums[dm] = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
       }
-      std::string point;
-      switch (space.kind) {
-        case SpaceKind::kRuntime: point = RuntimeMountPoint(input.runtime_is_docker); break;
-        case SpaceKind::kKubernetes: point = kKubeletMountPoint; break;
-        case SpaceKind::kUser: point = space.path; break;
-      }
-      std::error_code ec;
-      const fs::path target = paths.Host(point);
-      observed.target_has_content[point] = fs::is_directory(target, ec) && !fs::is_empty(target, ec);
+      const std::string point = MountPoint(space, input.runtime_is_docker);
+      observed.targets[point] = InspectTarget(paths, point, observed.mounts);
     }
   }
   return observed;

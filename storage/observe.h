@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/base/paths.h"
+#include "storage/intent.h"
 #include "storage/lvm.h"
 #include "storage/plan.h"
 #include "storage/signature_probe.h"
@@ -18,6 +19,10 @@ namespace nodeboot::storage {
 // disk is never opened).
 std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const std::vector<MountEntry>& mounts);
 
-Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe, const PlanInput& input);
+// A mount target's state, walking every component under the root without following links.
+TargetState InspectTarget(const Paths& paths, const std::string& point, const std::vector<MountEntry>& mounts);
+
+Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe, const PlanInput& input,
+                             const IntentLog& intents);
 
 }  // namespace nodeboot::storage

@@ -67,5 +67,9 @@ inline constexpr std::string_view kCceManagedGroup = "vgpaas";
 inline constexpr std::string_view kKubeletMountPoint = "/mnt/paas/kubernetes/kubelet";
 // The runtime space's mount point depends on the container runtime.
 std::string_view RuntimeMountPoint(bool runtime_is_docker);
+// The device-mapper node of an LV: /dev/mapper/<vg>-<lv>, every '-' in the names doubled.
+std::string DmPath(std::string_view vg, std::string_view lv);
+// Where a space is mounted (SPEC §4's table).
+std::string MountPoint(const VirtualSpace& space, bool runtime_is_docker);
 
 }  // namespace nodeboot::storage

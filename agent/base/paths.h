@@ -23,6 +23,9 @@ class Paths {
   static constexpr std::string_view kOutboxDir = "/var/lib/nodeboot/outbox";
   static constexpr std::string_view kLogFile = "/var/log/nodeboot/nodeboot.log";
   static constexpr std::string_view kLockFile = "/run/nodeboot.lock";
+  // What the storage phase is doing right now (storage/intent.h), and where it stages copies.
+  static constexpr std::string_view kStorageIntentFile = "/var/lib/nodeboot/storage-intent.json";
+  static constexpr std::string_view kStagingDir = "/run/nodeboot/staging";
 
  private:
   std::filesystem::path root_;

@@ -84,16 +84,6 @@ std::string CheckUserPath(std::string_view path) {
   return "";
 }
 
-// Where a space is mounted.
-std::string MountPointOf(const VirtualSpace& space, bool runtime_is_docker) {
-  switch (space.kind) {
-    case SpaceKind::kRuntime: return std::string(storage::RuntimeMountPoint(runtime_is_docker));
-    case SpaceKind::kKubernetes: return std::string(storage::kKubeletMountPoint);
-    case SpaceKind::kUser: return space.path;
-  }
-  return "";
-}
-
 // Rules over the whole spec that both sources share: sums per group, mount points distinct
 // and not nested in one another. `where` names the path of group i / space j.
 void CheckLayout(const Spec& spec, bool runtime_is_docker, const Locations& where, ConfigErrors& errors) {
@@ -108,7 +98,7 @@ void CheckLayout(const Spec& spec, bool runtime_is_docker, const Locations& wher
       errors.push_back({path, fmt::format("virtual space sizes add up to {}%, more than 100%", sum), line});
     }
     for (size_t s = 0; s < group.spaces.size(); ++s) {
-      const std::string point = MountPointOf(group.spaces[s], runtime_is_docker);
+      const std::string point = storage::MountPoint(group.spaces[s], runtime_is_docker);
       if (point.empty()) continue;
       for (const Mount& other : mounts) {
         if (IsUnder(point, other.point) || IsUnder(other.point, point)) {

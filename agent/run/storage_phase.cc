@@ -8,8 +8,7 @@
 #include "agent/base/atomic_file.h"
 #include "agent/base/logging.h"
 #include "agent/config/load.h"
-#include "storage/apply.h"
-#include "storage/observe.h"
+#include "storage/reconcile.h"
 
 namespace nodeboot::run {
 namespace {
@@ -29,20 +28,6 @@ storage::PlanInput ToPlanInput(const config::NodeConfig& config, const Paths& pa
   return input;
 }
 
-void LogDecisions(const storage::Plan& plan) {
-  for (const auto& disk : plan.disks) {
-    if (!disk.selector.empty()) {
-      log::Info("storage: {} ({} GiB, {}{}) taken by selector {}{}", disk.disk.device, storage::GiB(disk.disk.size_bytes),
-                disk.attributes.kind, disk.attributes.volume_type.empty() ? "" : " " + disk.attributes.volume_type,
-                disk.selector, disk.adopted ? " (already a nodeboot PV)" : "");
-    } else if (disk.usable) {
-      log::Info("storage: {} is usable but no selector takes it", disk.disk.device);
-    } else {
-      log::Info("storage: {} skipped: {}", disk.disk.device, disk.reason);
-    }
-  }
-}
-
 nlohmann::json PlanJson(const storage::Plan& plan) {
   using nlohmann::json;
   json disks = json::array();
@@ -59,12 +44,13 @@ nlohmann::json PlanJson(const storage::Plan& plan) {
                          {"stripes", volume.stripes}, {"mountPoint", volume.mount_point},
                          {"filesystem", storage::Name(volume.filesystem)}});
     }
-    groups.push_back({{"name", group.name}, {"devices", group.devices}, {"extents", group.extents}, {"volumes", volumes}});
+    groups.push_back({{"name", group.name}, {"devices", group.devices}, {"extents", group.extents},
+                      {"extentsPredicted", group.extents_predicted}, {"volumes", volumes}});
   }
   json actions = json::array();
-  for (const auto& action : plan.actions) {
-    if (action.argv.empty()) actions.push_back({{"file", "/etc/fstab"}});
-    else actions.push_back({{"command", action.argv}});
+  for (const auto& step : plan.steps) {
+    if (step.kind == storage::StepKind::kWriteFstab) actions.push_back({{"file", "/etc/fstab"}});
+    for (const auto& argv : storage::Commands(step)) actions.push_back({{"command", argv}});
   }
   return {{"disks", disks}, {"groups", groups}, {"actions", actions}};
 }
@@ -85,18 +71,10 @@ class StoragePhase : public Phase {
 
   PhaseOutcome Run(PhaseContext& context) override {
     Storage storage(context.runner, context.paths);
-    const storage::PlanInput input = ToPlanInput(context.config, context.paths);
-    auto observed = storage::Observe(context.paths, storage.lvm, *storage.probe, input);
-    if (!observed) return {std::move(observed).error(), {}};
-    const auto fstab = ReadFile(context.paths.Host("/etc/fstab"));
-    auto plan = storage::BuildPlan(input, *observed, fstab ? *fstab : "");
-    if (!plan) return {std::move(plan).error(), {}};
-    LogDecisions(*plan);
-    if (plan->actions.empty()) log::Info("storage: nothing to change; the layout is in place");
-    storage::ApplyContext apply{context.paths, context.runner, context.files, storage.lvm, *storage.probe, context.dry_run};
-    if (auto applied = storage::ApplyPlan(*plan, apply); !applied) return {std::move(applied).error(), {}};
-    if (context.dry_run) return {Ok(), {}};
-    return {storage::VerifyPlan(*plan, apply), {}};
+    storage::IntentLog intents(context.paths);
+    storage::ApplyContext apply{context.paths,  context.runner, context.files,  storage.lvm,
+                                *storage.probe, intents,        context.dry_run};
+    return {storage::Reconcile(ToPlanInput(context.config, context.paths), apply), {}};
   }
 };
 
@@ -120,13 +98,7 @@ int PrintPlan(const std::string& root, const std::string& config_path, bool json
   auto runner = MakeRealCommandRunner();
   Storage storage(*runner, paths);
   const storage::PlanInput input = ToPlanInput(loaded.config, paths);
-  auto observed = storage::Observe(paths, storage.lvm, *storage.probe, input);
-  if (!observed) {
-    fmt::print(stderr, "nodeboot plan: {}\n", observed.error().message);
-    return observed.error().exit_code;
-  }
-  const auto fstab = ReadFile(paths.Host("/etc/fstab"));
-  auto plan = storage::BuildPlan(input, *observed, fstab ? *fstab : "");
+  auto plan = storage::PlanOnce(input, paths, storage.lvm, *storage.probe);
   if (!plan) {
     fmt::print(stderr, "nodeboot plan: {}: {}\n", plan.error().code, plan.error().message);
     return plan.error().exit_code;
@@ -136,20 +108,27 @@ int PrintPlan(const std::string& root, const std::string& config_path, bool json
     return exit_code::kOk;
   }
   for (const auto& disk : plan->disks) {
+    const std::string verdict = !disk.usable            ? "skipped: " + disk.reason
+                                : disk.selector.empty() ? "usable, not selected"
+                                : disk.reason.empty()   ? "selector " + disk.selector
+                                                        : "selector " + disk.selector + ": " + disk.reason;
     fmt::print("disk {} {} GiB {} serial={}: {}\n", disk.disk.device, storage::GiB(disk.disk.size_bytes), disk.attributes.kind,
-               disk.disk.serial, disk.usable ? (disk.selector.empty() ? "usable, not selected" : "selector " + disk.selector)
-                                             : "skipped: " + disk.reason);
+               disk.disk.serial, verdict);
   }
   for (const auto& group : plan->groups) {
-    fmt::print("group {} on {} ({} extents)\n", group.name, fmt::join(group.devices, ", "), group.extents);
+    fmt::print("group {} on {} ({} extents{})\n", group.name, fmt::join(group.devices, ", "), group.extents,
+               group.extents_predicted ? ", predicted: LVs are sized from the VG lvm makes" : "");
     for (const auto& volume : group.volumes) {
       fmt::print("  {}/{} {} extents, {} stripe(s), {} at {}\n", group.name, volume.lv, volume.extents, volume.stripes,
                  storage::Name(volume.filesystem), volume.mount_point);
     }
   }
-  if (plan->actions.empty()) fmt::print("nothing to do\n");
-  for (const auto& action : plan->actions) {
-    fmt::print("would {}: {}\n", action.why, action.argv.empty() ? "/etc/fstab" : FormatArgv(action.argv));
+  if (plan->steps.empty()) fmt::print("nothing to do\n");
+  for (const auto& step : plan->steps) {
+    std::vector<std::string> commands;
+    for (const auto& argv : storage::Commands(step)) commands.push_back(FormatArgv(argv));
+    if (step.kind == storage::StepKind::kWriteFstab) commands.push_back("/etc/fstab");
+    fmt::print("would {}: {}\n", step.why, fmt::join(commands, "; "));
   }
   return exit_code::kOk;
 }

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs a command as root inside a throw-away VM with a real kernel (device-mapper, LVM, ext4, xfs).
 #
-#   scripts/vm/run.sh [--disk SIZE[:SERIAL]]... [--mem MB] [--timeout S] -- COMMAND [ARG...]
+#   scripts/vm/run.sh [--disk SIZE[:SERIAL]]... [--scsi SIZE:SERIAL[:WWN]]... [--nvme SIZE:SERIAL]...
+#                     [--opt-io-size BYTES] [--mem MB] [--timeout S] -- COMMAND [ARG...]
 #
 # The VM boots Debian's kernel (fetched by fetch-kernel.sh) under qemu TCG with a busybox
 # initramfs (mkinitramfs.sh, cached), sees the host root read-only over 9p under an overlay with a
 # tmpfs upper layer (writes stay in the VM), and runs COMMAND chrooted there, in the host's
-# current directory, with the host's environment. Each --disk is a sparse raw file attached as
-# virtio-blk with that serial: /dev/vda, /dev/vdb, ... in order. COMMAND's stdout and stderr come
+# current directory, with the host's environment. Each disk is a sparse raw file: --disk attaches
+# it as virtio-blk with that serial (/dev/vda, /dev/vdb, ... in order), --scsi as a scsi-hd on one
+# virtio-scsi controller (/dev/sda, ...; serial in VPD page 0x80, WWN as an NAA designator in page
+# 0x83), --nvme as an NVMe controller with one namespace (/dev/nvme0n1, ...). --opt-io-size sets
+# the optimal I/O size the disk given just before it reports. COMMAND's stdout and stderr come
 # back on this script's stdout and stderr; its exit code is this script's exit code.
 # Exit codes of the harness itself: 124 timeout, 125 the VM failed (usage error, boot failure, no
 # exit status came back); the console log is then shown on stderr.
@@ -28,18 +32,31 @@ usage() {
   exit 125
 }
 
+# One entry per disk, in the order given: its bus (virtio, scsi, nvme), size, serial, WWN and
+# optimal I/O size ('' when unset).
+disk_buses=()
 disk_sizes=()
 disk_serials=()
+disk_wwns=()
+disk_opt_io=()
 mem=1024
 timeout_s=300
+add_disk() { # BUS SIZE SERIAL WWN
+  [[ $2 =~ ^[0-9]+[KMGT]?$ ]] || die "bad disk size '$2' (e.g. 1G, 512M)"
+  disk_buses+=("$1")
+  disk_sizes+=("$2")
+  disk_serials+=("$3")
+  disk_wwns+=("$4")
+  disk_opt_io+=("")
+}
 while [ "$#" -gt 0 ]; do
   case $1 in
-    --disk | --mem | --timeout)
+    --disk | --scsi | --nvme | --opt-io-size | --mem | --timeout)
       [ "$#" -ge 2 ] || usage
       opt=$1 val=$2
       shift 2
       ;;
-    --disk=* | --mem=* | --timeout=*)
+    --disk=* | --scsi=* | --nvme=* | --opt-io-size=* | --mem=* | --timeout=*)
       opt=${1%%=*} val=${1#*=}
       shift
       ;;
@@ -54,11 +71,36 @@ while [ "$#" -gt 0 ]; do
     --disk)
       size=${val%%:*} serial=
       [[ $val != *:* ]] || serial=${val#*:}
-      [[ $size =~ ^[0-9]+[KMGT]?$ ]] || die "bad disk size '$size' (e.g. 1G, 512M)"
       [[ $serial =~ ^[A-Za-z0-9._-]{0,20}$ ]] ||
         die "bad disk serial '$serial' (at most 20 of A-Z a-z 0-9 . _ -)"
-      disk_sizes+=("$size")
-      disk_serials+=("$serial")
+      add_disk virtio "$size" "$serial" ''
+      ;;
+    --scsi)
+      IFS=: read -r size serial wwn extra <<<"$val"
+      [ -z "$extra" ] || die "bad --scsi '$val' (SIZE:SERIAL[:WWN])"
+      # qemu puts at most 36 characters into VPD page 0x80 (and newer qemu refuses longer ones).
+      [[ $serial =~ ^[A-Za-z0-9._-]{1,36}$ ]] ||
+        die "bad scsi serial '$serial' (1 to 36 of A-Z a-z 0-9 . _ -)"
+      wwn=${wwn#0x}
+      [[ $wwn =~ ^([0-9A-Fa-f]{16})?$ ]] || die "bad scsi WWN '$wwn' (16 hex digits, e.g. 5000c500a1b2c3d4)"
+      add_disk scsi "$size" "$serial" "$wwn"
+      ;;
+    --nvme)
+      IFS=: read -r size serial extra <<<"$val"
+      [ -z "$extra" ] || die "bad --nvme '$val' (SIZE:SERIAL)"
+      # The controller's serial number is a 20-byte field; qemu needs one and would cut it.
+      [[ $serial =~ ^[A-Za-z0-9._-]{1,20}$ ]] ||
+        die "bad nvme serial '$serial' (1 to 20 of A-Z a-z 0-9 . _ -)"
+      add_disk nvme "$size" "$serial" ''
+      ;;
+    --opt-io-size)
+      [ "${#disk_sizes[@]}" -gt 0 ] || die "--opt-io-size applies to the disk before it: give a disk first"
+      # qemu 7.2's nvme takes opt_io_size but the guest still sees one logical block.
+      [ "${disk_buses[-1]}" != nvme ] || die "--opt-io-size: qemu's nvme does not report it to the guest"
+      if ! [[ $val =~ ^[0-9]+$ ]] || [ "$val" -eq 0 ] || [ $((val % 512)) -ne 0 ]; then
+        die "bad --opt-io-size '$val' (bytes, a multiple of 512)"
+      fi
+      disk_opt_io[${#disk_opt_io[@]} - 1]=$val
       ;;
     --mem)
       if ! [[ $val =~ ^[0-9]+$ ]] || [ "$val" -lt 128 ]; then
@@ -75,7 +117,17 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 [ "$#" -ge 1 ] || usage
-[ "${#disk_sizes[@]}" -le 26 ] || die "at most 26 disks"
+count_bus() { # BUS -> how many disks are on it
+  local b n=0
+  for b in "${disk_buses[@]}"; do
+    [ "$b" != "$1" ] || n=$((n + 1))
+  done
+  echo "$n"
+}
+n_virtio=$(count_bus virtio) n_scsi=$(count_bus scsi) n_nvme=$(count_bus nvme)
+[ "$n_virtio" -le 26 ] || die "at most 26 --disk disks"
+[ "$n_scsi" -le 26 ] || die "at most 26 --scsi disks"
+[ "$n_nvme" -le 8 ] || die "at most 8 --nvme disks"
 
 # --- kernel -----------------------------------------------------------------------------------
 cache=$(nb_vm_cache_dir)
@@ -123,7 +175,9 @@ initrd=$("$here/mkinitramfs.sh" "$kdir" "$kver" "$cache") || die "cannot build t
 # --- the job: parameters for init, and the script run in the VM ---------------------------------
 mkdir "$tmp/job"
 {
-  printf 'NB_DISKS=%s\n' "${#disk_sizes[@]}"
+  printf 'NB_VIRTIO_DISKS=%s\n' "$n_virtio"
+  printf 'NB_SCSI_DISKS=%s\n' "$n_scsi"
+  printf 'NB_NVME_DISKS=%s\n' "$n_nvme"
   printf 'NB_MODULES_DIR=%q\n' "$kdir/lib/modules/$kver"
   printf 'NB_9P_CACHE=%q\n' "${NODEBOOT_VM_9P_CACHE:-loose}"
 } >"$tmp/job/params"
@@ -164,10 +218,31 @@ for ch in stdout stderr status; do
   qemu+=(-chardev "file,id=nb$ch,path=$tmp/$ch,append=on"
     -device "virtserialport,bus=vser.0,chardev=nb$ch,name=nodeboot.$ch")
 done
+# Each disk's drive, then its device. SCSI disks share one virtio-scsi controller, each its own
+# target (scsi-id) with LUN 0; each NVMe disk is a controller whose drive is namespace 1.
+[ "$n_scsi" -eq 0 ] || qemu+=(-device "virtio-scsi-pci,id=scsi0")
+target=0
 for i in "${!disk_sizes[@]}"; do
   truncate -s "${disk_sizes[$i]}" "$tmp/disk$i.img"
-  dev="virtio-blk-pci,drive=d$i"
-  [ -z "${disk_serials[$i]}" ] || dev+=",serial=${disk_serials[$i]}"
+  serial=${disk_serials[$i]}
+  case ${disk_buses[$i]} in
+    virtio)
+      dev="virtio-blk-pci,drive=d$i"
+      [ -z "$serial" ] || dev+=",serial=$serial"
+      ;;
+    scsi)
+      # device_id (the vendor-specific designator of page 0x83) spelled out as qemu 7.2 derives
+      # it from the serial, because newer qemu refuses a serial over 20 characters without it.
+      dev="scsi-hd,bus=scsi0.0,channel=0,scsi-id=$target,lun=0,drive=d$i"
+      dev+=",serial=$serial,device_id=${serial:0:20}"
+      [ -z "${disk_wwns[$i]}" ] || dev+=",wwn=0x${disk_wwns[$i]}"
+      target=$((target + 1))
+      ;;
+    nvme)
+      dev="nvme,drive=d$i,serial=$serial"
+      ;;
+  esac
+  [ -z "${disk_opt_io[$i]}" ] || dev+=",opt_io_size=${disk_opt_io[$i]}"
   qemu+=(-drive "file=$tmp/disk$i.img,if=none,id=d$i,format=raw,cache=unsafe,discard=unmap"
     -device "$dev")
 done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # the guest script and the expected lines are literal on purpose
 # Tests the VM harness itself (scripts/vm/run.sh), from the host: exit codes, stdout/stderr,
-# environment, working directory, argument quoting, disks and serials, module auto-loading,
-# loopback, isolation of guest writes, --timeout and SIGTERM. Four boots.
+# environment, working directory, argument quoting, disks and serials on each bus (virtio-blk,
+# virtio-scsi, NVMe) and their usage errors, module auto-loading, loopback, isolation of guest
+# writes, --timeout and SIGTERM. Four boots.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,6 +39,9 @@ echo "procsub=$(cat <(echo yes))"
 echo written >'"$marker"' && echo "etc=$(cat '"$marker"')"
 echo "vda=$(cat /sys/block/vda/serial) $(cat /sys/block/vda/size)"
 echo "vdb=[$(cat /sys/block/vdb/serial)] $(cat /sys/block/vdb/size)"
+echo "sda=$(tail -c +5 /sys/block/sda/device/vpd_pg80) $(cat /sys/block/sda/device/wwid) $(cat /sys/block/sda/queue/optimal_io_size)"
+echo "nvme0n1=[$(cat /sys/block/nvme0n1/device/serial)] $(cut -d- -f1 /sys/block/nvme0n1/wwid) $(cat /sys/block/nvme0n1/nsid)"
+echo "vda-opt-io=$(cat /sys/block/vda/queue/optimal_io_size)"
 mkfs.xfs -q /dev/vdb && mkdir -p /mnt/x && mount /dev/vdb /mnt/x && echo "xfs=mounted" && umount /mnt/x
 python3 - <<EOF
 import socket, threading
@@ -51,7 +55,8 @@ echo "to-stderr" >&2
 '
 cd "$here"
 rc=0
-NB_HARNESS_VAR='a b$c' "$run" --disk 64M:nb-first --disk 512M -- \
+NB_HARNESS_VAR='a b$c' "$run" --disk 64M:nb-first --opt-io-size 4194304 --disk 512M \
+  --scsi 64M:3f6d1c2a-9b8e-4d7f-a1c2-b3d4e5f60718:5000c500a1b2c3d4 --opt-io-size 1048576 --nvme 64M:nb-nvme -- \
   bash -c "$guest_script" guest 'x y' "q'uote" '' '*' >"$work/out1" 2>"$work/err1" || rc=$?
 check "exit code 0" [ "$rc" = 0 ]
 check "cwd is the host's" has_line "$work/out1" "pwd=$here"
@@ -63,6 +68,11 @@ check "/etc writable in the guest" has_line "$work/out1" "etc=written"
 check "guest write did not reach the host" [ ! -e "$marker" ]
 check "first disk is vda with its serial" has_line "$work/out1" "vda=nb-first 131072"
 check "second disk is vdb, no serial" has_line "$work/out1" "vdb=[] 1048576"
+check "optimal I/O size of a virtio disk" has_line "$work/out1" "vda-opt-io=4194304"
+check "scsi disk: serial, WWN, optimal I/O size" has_line "$work/out1" \
+  "sda=3f6d1c2a-9b8e-4d7f-a1c2-b3d4e5f60718 naa.5000c500a1b2c3d4 1048576"
+check "nvme disk: padded serial, wwid, namespace 1" has_line "$work/out1" \
+  "nvme0n1=[nb-nvme             ] nvme.1b36 1"
 check "xfs auto-loads and mounts" has_line "$work/out1" "xfs=mounted"
 check "loopback works" has_line "$work/out1" "loopback=pong"
 check "stderr kept apart" has_line "$work/err1" "to-stderr"
@@ -74,6 +84,16 @@ if [ "$failed" -gt 0 ]; then
   printf -- '--- stderr:\n'
   cat "$work/err1"
 fi
+
+# Usage errors stop before the boot, with 125.
+for bad in "--scsi 1G" "--scsi 1G:abc:123" "--scsi 1G:0123456789012345678901234567890123456" \
+  "--nvme 1G:012345678901234567890" "--nvme 1G:x --opt-io-size 4096" "--opt-io-size 4096 --disk 1G" \
+  "--disk 1G --opt-io-size 1000"; do
+  rc=0
+  # shellcheck disable=SC2086 # word splitting intended
+  "$run" $bad -- true >/dev/null 2>"$work/err-usage" || rc=$?
+  check "usage error: $bad" [ "$rc" = 125 ]
+done
 
 # 2. Exit code and a large output stream, intact up to its last byte (no newline at the end).
 rc=0

@@ -86,7 +86,8 @@ TEST(LvmReport, CountsLvmCannotHoldAreAnError) {
 }
 
 TEST(Fstab, OwnedLinesAreRewrittenInPlaceAndNeverDuplicated) {
-  const std::string original = "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n/dev/old /var/lib/containerd ext4 defaults 0 2\n"
+  const std::string original = "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n"
+                               "/dev/mapper/vgpaas-dockersys /var/lib/containerd xfs defaults 0 0\n"
                                "tmpfs /tmp tmpfs defaults 0 0\n";
   const std::vector<FstabEntry> entries = {{"vgpaas/dockersys", "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2"},
                                            {"vgpaas/kubernetes", "/dev/mapper/vgpaas-kubernetes /mnt/k ext4 defaults 0 2"}};
@@ -95,6 +96,34 @@ TEST(Fstab, OwnedLinesAreRewrittenInPlaceAndNeverDuplicated) {
                      "tmpfs /tmp tmpfs defaults 0 0\n# nodeboot: vgpaas/kubernetes\n/dev/mapper/vgpaas-kubernetes /mnt/k ext4 defaults 0 2\n");
   EXPECT_EQ(UpdateFstab(updated, entries), updated);  // idempotent
   EXPECT_EQ(UpdateFstab("", {}), "");
+  // An entry the layout no longer has goes with its marker.
+  EXPECT_EQ(UpdateFstab(updated, {entries[1]}),
+            "UUID=1 / ext4 defaults 0 1\ntmpfs /tmp tmpfs defaults 0 0\n# nodeboot: vgpaas/kubernetes\n"
+            "/dev/mapper/vgpaas-kubernetes /mnt/k ext4 defaults 0 2\n");
+}
+
+TEST(Fstab, AnOperatorsLineAfterAStaleMarkerIsKept) {
+  // The marker is nodeboot's, the line after it is not (its source is not the marked LV).
+  const std::string original = "# nodeboot: vgpaas/dockersys\n/dev/sdb1 /srv ext4 defaults 0 2\n";
+  const std::vector<FstabEntry> entries = {{"vgpaas/dockersys", "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2"}};
+  EXPECT_EQ(UpdateFstab(original, entries), "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 "
+                                            "defaults 0 2\n/dev/sdb1 /srv ext4 defaults 0 2\n");
+  EXPECT_EQ(UpdateFstab(original, {}), "/dev/sdb1 /srv ext4 defaults 0 2\n");
+}
+
+TEST(Fstab, ForeignLinesForNodebootsMountPointsAreFound) {
+  const std::string fstab = "UUID=1 / ext4 defaults 0 1\n"
+                            "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"
+                            "LABEL=data /var/lib/containerd/ xfs defaults 0 0\n"
+                            "# /dev/sdc /mnt/paas/kubernetes/kubelet ext4 defaults 0 2\n"
+                            "/dev/sdd /mnt/my\\040data ext4 defaults 0 2\n"
+                            "/dev/sde /mnt/other ext4 defaults 0 2\n";
+  const auto foreign = ForeignLinesFor(fstab, {"/var/lib/containerd", "/mnt/paas/kubernetes/kubelet", "/mnt/my data"});
+  ASSERT_EQ(foreign.size(), 2u);
+  EXPECT_EQ(foreign[0].number, 4);  // nodeboot's own line 3 is not foreign; a trailing slash is the same place
+  EXPECT_EQ(foreign[0].line, "LABEL=data /var/lib/containerd/ xfs defaults 0 0");
+  EXPECT_EQ(foreign[0].mount_point, "/var/lib/containerd");
+  EXPECT_EQ(foreign[1].mount_point, "/mnt/my data");  // fstab's \040 is a space
 }
 
 TEST(Mountinfo, ParsesAndUnescapes) {

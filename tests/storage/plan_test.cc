@@ -40,10 +40,27 @@ PlanInput Input(Spec spec, std::vector<TemplateVolume> volumes = {{"SAS", 100, f
   return input;
 }
 
+// Every command of every step, in order; the fstab write as {"write /etc/fstab"}.
+std::vector<std::vector<std::string>> Argvs(const Plan& plan) {
+  std::vector<std::vector<std::string>> all;
+  for (const auto& step : plan.steps) {
+    if (step.kind == StepKind::kWriteFstab) all.push_back({"write /etc/fstab"});
+    for (auto& argv : storage::Commands(step)) all.push_back(std::move(argv));
+  }
+  return all;
+}
+
 std::vector<std::string> Commands(const Plan& plan) {
   std::vector<std::string> commands;
-  for (const auto& action : plan.actions) commands.push_back(action.argv.empty() ? "write /etc/fstab" : action.argv.front());
+  for (const auto& argv : Argvs(plan)) commands.push_back(argv.front());
   return commands;
+}
+
+std::string NewFstab(const Plan& plan) {
+  for (const auto& step : plan.steps) {
+    if (step.kind == StepKind::kWriteFstab) return step.fstab;
+  }
+  return "";
 }
 
 TEST(Arithmetic, ExtentsAreExactFloors) {
@@ -75,13 +92,13 @@ TEST(Plan, DefaultCceLayoutOnOneDisk) {
   EXPECT_EQ(group.volumes[1].mount_point, "/mnt/paas/kubernetes/kubelet");
   EXPECT_EQ(plan->disks[0].selector, "cceUse");
   EXPECT_EQ(plan->disks[0].attributes.kind, "evs");
-  EXPECT_EQ(plan->actions[0].argv, (std::vector<std::string>{"vgcreate", "--addtag", "nodeboot", "--physicalextentsize", "4m",
+  EXPECT_EQ(Argvs(*plan)[0], (std::vector<std::string>{"vgcreate", "--addtag", "nodeboot", "--physicalextentsize", "4m",
                                                             "vgpaas", "/dev/vdb", "--devices", "/dev/vdb"}));
-  EXPECT_EQ(plan->actions[1].argv, (std::vector<std::string>{"lvcreate", "--addtag", "nodeboot", "--name", "dockersys",
+  EXPECT_EQ(Argvs(*plan)[1], (std::vector<std::string>{"lvcreate", "--addtag", "nodeboot", "--name", "dockersys",
                                                             "--extents", "23039", "vgpaas", "--devices", "/dev/vdb"}));
   EXPECT_THAT(Commands(*plan), ElementsAre("vgcreate", "lvcreate", "lvcreate", "mkfs.ext4", "mkfs.ext4", "write /etc/fstab",
                                            "mkdir", "mount", "mkdir", "mount"));
-  EXPECT_THAT(plan->actions[5].fstab, HasSubstr("# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"));
+  EXPECT_THAT(NewFstab(*plan), HasSubstr("# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"));
 }
 
 TEST(Plan, OneVgcreatePerGroupHoweverManyDisks) {
@@ -109,7 +126,7 @@ TEST(Plan, StripedOverTwoEqualDisksCreatesStripedFirst) {
   EXPECT_EQ(volumes[0].extents, 5118);  // floor(0.1 * 51198 / 2) * 2
   EXPECT_EQ(volumes[1].lv, "dockersys");
   EXPECT_EQ(volumes[1].extents, 46078);
-  EXPECT_THAT(plan->actions[1].argv, ::testing::Contains("--stripes"));
+  EXPECT_THAT(Argvs(*plan)[1], ::testing::Contains("--stripes"));
 }
 
 TEST(Plan, StripedNeedsEqualDisks) {
@@ -249,7 +266,7 @@ LvmState NodebootVg(const std::vector<std::pair<std::string, int64_t>>& lvs, int
   LvmState state;
   LvmVolumeGroup vg{"vgpaas", {"nodeboot"}, kExtentSize, extents, 0, {{"/dev/vdb", "vgpaas", 100 * kGiB, extents}}, {}};
   for (const auto& [name, size] : lvs) {
-    vg.lvs.push_back({name, {"nodeboot"}, true, DmPath("vgpaas", name), {{1, size, {"/dev/vdb"}}}});
+    vg.lvs.push_back({name, {"nodeboot"}, true, DmPath("vgpaas", name), {{1, size, {"/dev/vdb"}}}, "uuid-" + name});
   }
   state.vgs.push_back(vg);
   return state;
@@ -288,7 +305,7 @@ TEST(Plan, AFinishedNodeNeedsNothing) {
                             "/dev/mapper/vgpaas-kubernetes /mnt/paas/kubernetes/kubelet ext4 defaults 0 2\n";
   auto plan = BuildPlan(Input(DefaultCce()), observed, fstab);
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_TRUE(plan->actions.empty());
+  EXPECT_TRUE(plan->steps.empty());
 }
 
 TEST(Plan, UnsafeExistingState) {
@@ -341,16 +358,14 @@ TEST(Plan, UnsafeExistingState) {
 TEST(Plan, ExistingContentIsCopiedBeforeTheMount) {
   Observations observed;
   observed.disks = {MakeDisk("vdb", 100)};
-  observed.target_has_content["/var/lib/containerd"] = true;
+  observed.targets["/var/lib/containerd"].has_content = true;
   PlanInput input = Input(DefaultCce());
   input.host_prefix = "/tmp/root";
   auto plan = BuildPlan(input, observed, "");
   ASSERT_TRUE(plan) << plan.error().message;
   std::vector<std::string> lines;
-  for (const auto& action : plan->actions) {
-    if (!action.argv.empty() && (action.argv[0] == "cp" || action.argv[0] == "mount" || action.argv[0] == "umount")) {
-      lines.push_back(fmt::format("{}", fmt::join(action.argv, " ")));
-    }
+  for (const auto& argv : Argvs(*plan)) {
+    if (argv[0] == "cp" || argv[0] == "mount" || argv[0] == "umount") lines.push_back(fmt::format("{}", fmt::join(argv, " ")));
   }
   EXPECT_THAT(lines, ElementsAre(
       "mount -t ext4 /dev/mapper/vgpaas-dockersys /tmp/root/run/nodeboot/staging/vgpaas-dockersys",
