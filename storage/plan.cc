@@ -491,16 +491,21 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       plan.steps.push_back(std::move(step));
     }
   }
+  // A step on one volume's filesystem and mount target.
+  auto volume_step = [&input](StepKind kind, const PlannedGroup& group, const PlannedVolume& volume) {
+    Step step;
+    step.kind = kind;
+    step.vg = group.name;
+    step.lv = volume.lv;
+    step.filesystem = volume.filesystem;
+    step.device = volume.dm_path;
+    step.target = input.host_prefix + volume.mount_point;
+    return step;
+  };
   for (const auto& group : plan.groups) {
     for (const auto& volume : group.volumes) {
       if (!volume.current_filesystem.empty()) continue;
-      Step step;
-      step.kind = StepKind::kMakeFilesystem;
-      step.vg = group.name;
-      step.lv = volume.lv;
-      step.filesystem = volume.filesystem;
-      step.device = volume.dm_path;
-      step.target = input.host_prefix + volume.mount_point;
+      Step step = volume_step(StepKind::kMakeFilesystem, group, volume);
       // Only a filesystem made in this step gets the target's files: one that exists already
       // may hold newer versions of them.
       const auto target = observed.targets.find(volume.mount_point);
@@ -525,13 +530,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
   for (const auto& group : plan.groups) {
     for (const auto& volume : group.volumes) {
       if (volume.mounted) continue;
-      Step step;
-      step.kind = StepKind::kMount;
-      step.vg = group.name;
-      step.lv = volume.lv;
-      step.filesystem = volume.filesystem;
-      step.device = volume.dm_path;
-      step.target = input.host_prefix + volume.mount_point;
+      Step step = volume_step(StepKind::kMount, group, volume);
       step.why = fmt::format("mount {}/{} at {}", group.name, volume.lv, volume.mount_point);
       plan.steps.push_back(std::move(step));
     }

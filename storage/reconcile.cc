@@ -22,9 +22,10 @@ void LogDecisions(const Plan& plan) {
     if (!disk.selector.empty() && disk.usable && !disk.reason.empty()) {
       log::Info("storage: {} {}", disk.disk.device, disk.reason);
     } else if (!disk.selector.empty()) {
-      log::Info("storage: {} ({} GiB, {}{}) taken by selector {}{}", disk.disk.device, GiB(disk.disk.size_bytes),
+      log::Info("storage: {} ({} GiB, {}{}{}) taken by selector {}{}", disk.disk.device, GiB(disk.disk.size_bytes),
                 disk.attributes.kind, disk.attributes.volume_type.empty() ? "" : " " + disk.attributes.volume_type,
-                disk.selector, disk.adopted ? " (already a nodeboot PV)" : "");
+                disk.attributes.source.empty() ? "" : ", " + disk.attributes.source, disk.selector,
+                disk.adopted ? " (already a nodeboot PV)" : "");
     } else if (disk.usable) {
       log::Info("storage: {} is usable but no selector takes it", disk.disk.device);
     } else {

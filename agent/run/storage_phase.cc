@@ -8,6 +8,7 @@
 #include "agent/base/atomic_file.h"
 #include "agent/base/logging.h"
 #include "agent/config/load.h"
+#include "storage/disk_identity.h"
 #include "storage/reconcile.h"
 
 namespace nodeboot::run {
@@ -34,7 +35,8 @@ nlohmann::json PlanJson(const storage::Plan& plan) {
   for (const auto& disk : plan.disks) {
     disks.push_back({{"device", disk.disk.device}, {"serial", disk.disk.serial}, {"sizeBytes", disk.disk.size_bytes},
                      {"kind", disk.attributes.kind}, {"usable", disk.usable}, {"reason", disk.reason},
-                     {"selector", disk.selector}});
+                     {"selector", disk.selector}, {"bus", storage::BusName(disk.disk.bus)}, {"wwid", disk.disk.wwid},
+                     {"matchedBy", disk.attributes.source}});
   }
   json groups = json::array();
   for (const auto& group : plan.groups) {

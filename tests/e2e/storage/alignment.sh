@@ -33,15 +33,7 @@ check_eq "optimal_io_size disk: re-run" 0 "$(nb_storage)"
 check_eq "optimal_io_size disk: re-run changes nothing" 0 "$(write_commands)"
 
 # The same disk again, blank, with lvm.conf asking for an 8 MiB data alignment.
-umount /var/lib/containerd /mnt/paas/kubernetes/kubelet
-# The next LVs land on the same extents; lvcreate (rightly, without -y) refuses to wipe a
-# filesystem it finds there, so the old ones go first.
-wipefs -q -a /dev/mapper/vgpaas-dockersys /dev/mapper/vgpaas-kubernetes
-lvm vgremove --config "$LVM_NO_UDEV" -f vgpaas >/dev/null
-dd if=/dev/zero of=/dev/vda bs=1M count=20 conv=fsync status=none
-dd if=/dev/zero of=/dev/vda bs=1M count=2 seek=$(( $(blockdev --getsize64 /dev/vda) / 1048576 - 2 )) conv=fsync status=none
-sed -i '/# nodeboot/,+1d' /etc/fstab
-rm -rf /var/lib/nodeboot
+take_down /dev/vda
 mkdir -p /etc/lvm
 printf 'devices {\n  data_alignment_detection = 0\n  data_alignment = 8192\n}\n' > /etc/lvm/lvm.conf
 check_eq "data_alignment: run" 0 "$(nb_storage)"

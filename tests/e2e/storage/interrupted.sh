@@ -19,21 +19,7 @@ nodeTemplate:
 YAML
 cp /etc/fstab /tmp/fstab.orig 2>/dev/null || : > /tmp/fstab.orig
 
-reset_node() {
-  umount /var/lib/containerd /mnt/paas/kubernetes/kubelet 2>/dev/null || true
-  # The next layout lands on the same extents; lvcreate (rightly, without -y) refuses to
-  # wipe a filesystem it finds there, so the old ones go first.
-  wipefs -q -a /dev/mapper/vgpaas-dockersys /dev/mapper/vgpaas-kubernetes 2>/dev/null || true
-  lvm vgremove --config "$LVM_NO_UDEV" -f vgpaas >/dev/null 2>&1 || true
-  # Blank again as a fresh volume is: wipefs alone leaves LVM's metadata text, which nodeboot
-  # rightly refuses as data it cannot name.
-  for disk in /dev/vda /dev/vdb; do
-    dd if=/dev/zero of="$disk" bs=1M count=2 conv=fsync status=none
-    dd if=/dev/zero of="$disk" bs=1M count=2 seek=$(( $(blockdev --getsize64 "$disk") / 1048576 - 2 )) conv=fsync status=none
-  done
-  cp /tmp/fstab.orig /etc/fstab
-  rm -rf /var/lib/nodeboot
-}
+reset_node() { take_down /dev/vda /dev/vdb; }
 
 check_eq "uninterrupted run" 0 "$(nb_storage)"
 reference=$(layout)

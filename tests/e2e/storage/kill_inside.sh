@@ -35,20 +35,8 @@ populate() {  # files the runtime space must carry over
 }
 
 reset_node() {
-  while grep -q ' /run/nodeboot/staging/' /proc/self/mountinfo; do
-    umount "$(awk '$5 ~ "^/run/nodeboot/staging/" { print $5 }' /proc/self/mountinfo | tail -n 1)"
-  done
-  umount /var/lib/containerd /mnt/paas/kubernetes/kubelet /data/user 2>/dev/null || true
-  for lv in /dev/mapper/vgpaas-dockersys /dev/mapper/vgpaas-kubernetes /dev/mapper/vguser-user; do
-    [ -e "$lv" ] && wipefs -q -a "$lv" 2>/dev/null
-  done
-  lvm vgremove --config "$LVM_NO_UDEV" -f vgpaas vguser >/dev/null 2>&1 || true
-  for disk in /dev/vda /dev/vdb; do
-    dd if=/dev/zero of="$disk" bs=1M count=4 conv=fsync status=none
-    dd if=/dev/zero of="$disk" bs=1M count=2 seek=$(( $(blockdev --getsize64 "$disk") / 1048576 - 2 )) conv=fsync status=none
-  done
-  cp /tmp/fstab.orig /etc/fstab
-  rm -rf /var/lib/nodeboot /var/lib/containerd /data/user
+  take_down /dev/vda /dev/vdb
+  rm -rf /var/lib/containerd /data/user
   populate
 }
 

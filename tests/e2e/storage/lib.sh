@@ -78,3 +78,26 @@ layout() {
   done
   grep -A1 '^# nodeboot' /etc/fstab || true
 }
+
+# Takes nodeboot's layout down and leaves DISK... blank as fresh volumes are: unmounted, the LVs'
+# filesystems wiped (the next LVs land on the same extents, and lvcreate rightly refuses, without
+# -y, to wipe a signature it finds there), the VGs removed, the first 4 MiB and last 2 MiB zeroed
+# (wipefs alone leaves LVM's metadata text, which nodeboot rightly refuses as data it cannot
+# name), fstab restored from /tmp/fstab.orig, nodeboot's state gone.
+take_down() {  # take_down DISK...
+  local mount_point lv disk
+  while mount_point=$(awk '$5 ~ "^(/run/nodeboot/staging/|/var/lib/containerd|/var/lib/docker|/mnt/paas/|/data/)" { print $5 }' \
+      /proc/self/mountinfo | tail -n 1) && [ -n "$mount_point" ]; do
+    umount "$mount_point"
+  done
+  for lv in /dev/mapper/*-*; do
+    [ -e "$lv" ] && wipefs -q -a "$lv" 2>/dev/null
+  done
+  lvm vgremove --config "$LVM_NO_UDEV" -f vgpaas vguser >/dev/null 2>&1 || true
+  for disk in "$@"; do
+    dd if=/dev/zero of="$disk" bs=1M count=4 conv=fsync status=none
+    dd if=/dev/zero of="$disk" bs=1M count=2 seek=$(( $(blockdev --getsize64 "$disk") / 1048576 - 2 )) conv=fsync status=none
+  done
+  if [ -f /tmp/fstab.orig ]; then cp /tmp/fstab.orig /etc/fstab; else sed -i '/^# nodeboot: /,+1d' /etc/fstab; fi
+  rm -rf /var/lib/nodeboot
+}
