@@ -33,11 +33,12 @@ declare -A default_runs=(
   [base64_fuzz]=2000000
   [config_fuzz]=120000
   [excerpt_fuzz]=150000
+  [fstab_fuzz]=400000
   [legacy_override_fuzz]=800000
   [lvm_report_fuzz]=250000
   [redact_fuzz]=120000
 )
-all_targets=(base64_fuzz config_fuzz excerpt_fuzz legacy_override_fuzz lvm_report_fuzz redact_fuzz)
+all_targets=(base64_fuzz config_fuzz excerpt_fuzz fstab_fuzz legacy_override_fuzz lvm_report_fuzz redact_fuzz)
 ci_time_cap=60  # seconds per target when run by execution count
 
 # Where each target's seeds come from.

@@ -62,7 +62,8 @@ void DisksUnder(const Paths& paths, const std::string& devnum, std::set<std::str
 
 }  // namespace
 
-std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const std::vector<MountEntry>& mounts) {
+std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const std::vector<MountEntry>& mounts,
+                                const std::set<std::string>& known_pvs) {
   std::set<std::string> root_disks;
   for (const auto& mount : mounts) {
     if (mount.mount_point == "/") DisksUnder(paths, mount.devnum, root_disks);
@@ -106,8 +107,10 @@ std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const
     for (const auto& swap : swaps) {
       if (std::find(devices.begin(), devices.end(), swap) != devices.end()) disk.swap = true;
     }
-    // Never open the root disk or a disk in use; everything else is probed.
-    if (!disk.holds_root && disk.mounted_at.empty() && !disk.swap) {
+    // Never open the root disk or a disk in use; nor a disk lvm already reports as a PV of a
+    // nodeboot VG (the planner judges it by that, and the later passes of a run need not read
+    // 2 MiB of each of its disks again); everything else is probed.
+    if (!disk.holds_root && disk.mounted_at.empty() && !disk.swap && !known_pvs.contains(disk.device)) {
       const ProbeResult probed = probe.Probe(disk.device);
       disk.signature = probed.signature;
       disk.unrecognised_data = probed.unrecognised_data;
@@ -163,8 +166,14 @@ Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe
   Observations observed;
   observed.intent = intents.Read();
   if (auto text = ReadFile(paths.Host("/proc/self/mountinfo"))) observed.mounts = ParseMountinfo(*text);
-  observed.disks = DiscoverDisks(paths, probe, observed.mounts);
   NB_TRY_ASSIGN(observed.lvm, lvm.Report());
+  std::set<std::string> known_pvs;
+  for (const auto& group : input.spec.groups) {
+    const LvmVolumeGroup* vg = observed.lvm.FindVg(group.name);
+    if (vg == nullptr || !vg->HasTag(kTag)) continue;
+    for (const auto& pv : vg->pvs) known_pvs.insert(pv.name);
+  }
+  observed.disks = DiscoverDisks(paths, probe, observed.mounts, known_pvs);
 
   for (const auto& group : input.spec.groups) {
     const LvmVolumeGroup* vg = observed.lvm.FindVg(group.name);

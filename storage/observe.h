@@ -4,6 +4,8 @@
 // whether their mount targets already hold files.
 #pragma once
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "agent/base/paths.h"
@@ -16,8 +18,9 @@ namespace nodeboot::storage {
 
 // Whole disks only: loop, ram, rom, device-mapper, md, zram and nbd devices are not
 // candidates. Signatures are probed only on disks that are not already excluded (the root
-// disk is never opened).
-std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const std::vector<MountEntry>& mounts);
+// disk is never opened) and are not among `known_pvs` (PVs of nodeboot's VGs, per lvm).
+std::vector<Disk> DiscoverDisks(const Paths& paths, SignatureProbe& probe, const std::vector<MountEntry>& mounts,
+                                const std::set<std::string>& known_pvs);
 
 // A mount target's state, walking every component under the root without following links.
 TargetState InspectTarget(const Paths& paths, const std::string& point, const std::vector<MountEntry>& mounts);

@@ -387,5 +387,114 @@ TEST(Plan, DockerRuntimeAndXfs) {
   EXPECT_THAT(Commands(*plan), ::testing::Contains("mkfs.xfs"));
 }
 
+TEST(Plan, HostileTargetsAndForeignFstabLinesAreRefusedBeforeAnyStep) {
+  Observations observed;
+  observed.disks = {MakeDisk("vdb", 100)};
+  observed.targets["/var/lib/containerd"].refusal = "/var/lib/containerd is a symbolic link (to /srv)";
+  auto plan = BuildPlan(Input(DefaultCce()), observed, "");
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().exit_code, 21);
+  EXPECT_THAT(plan.error().message, HasSubstr("mount target /var/lib/containerd: /var/lib/containerd is a symbolic link"));
+
+  observed.targets.clear();
+  observed.targets["/mnt/paas/kubernetes/kubelet"].mounts_below = {"/mnt/paas/kubernetes/kubelet/pods"};
+  plan = BuildPlan(Input(DefaultCce()), observed, "");
+  ASSERT_FALSE(plan);
+  EXPECT_THAT(plan.error().message, HasSubstr("has /mnt/paas/kubernetes/kubelet/pods mounted below it"));
+
+  observed.targets.clear();
+  plan = BuildPlan(Input(DefaultCce()), observed, "UUID=1 / ext4 defaults 0 1\nLABEL=x /var/lib/containerd xfs defaults 0 0\n");
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().exit_code, 21);
+  EXPECT_THAT(plan.error().message,
+              HasSubstr("/etc/fstab line 2 (\"LABEL=x /var/lib/containerd xfs defaults 0 0\") mounts /var/lib/containerd"));
+}
+
+TEST(Plan, MountsBelowAMountedVolumeAreItsOwn) {
+  // A running node's kubelet mounts pod volumes under its LV: that is no reason to refuse.
+  Observations observed;
+  observed.disks = {MakeDisk("vdb", 100)};
+  observed.lvm = NodebootVg({{"dockersys", 23039}, {"kubernetes", 2559}});
+  observed.lv_filesystems = {{"/dev/mapper/vgpaas-dockersys", "ext4"}, {"/dev/mapper/vgpaas-kubernetes", "ext4"}};
+  observed.mounts = {{"253:0", "/var/lib/containerd", "ext4", "/dev/mapper/vgpaas-dockersys"},
+                     {"253:1", "/mnt/paas/kubernetes/kubelet", "ext4", "/dev/mapper/vgpaas-kubernetes"}};
+  observed.targets["/mnt/paas/kubernetes/kubelet"].mounts_below = {"/mnt/paas/kubernetes/kubelet/pods/x/volumes/y"};
+  auto plan = BuildPlan(Input(DefaultCce()), observed, "");
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_THAT(Commands(*plan), ElementsAre("write /etc/fstab"));
+}
+
+TEST(Plan, ANewDiskDoesNotBlockARepair) {
+  Observations observed;
+  observed.disks = {MakeDisk("vda", 100), MakeDisk("vdb", 100)};  // vda is new, and sorts first
+  observed.lvm = NodebootVg({{"dockersys", 23039}, {"kubernetes", 2559}});
+  observed.lv_filesystems = {{"/dev/mapper/vgpaas-dockersys", "ext4"}, {"/dev/mapper/vgpaas-kubernetes", "ext4"}};
+  observed.mounts = {{"253:0", "/var/lib/containerd", "ext4", "/dev/mapper/vgpaas-dockersys"}};  // kubelet's is lost
+  for (const std::optional<int> count : {std::optional<int>{}, std::optional<int>{1}}) {
+    auto plan = BuildPlan(Input(DefaultCce(LvType::kLinear, count)), observed, "");
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_THAT(plan->groups[0].devices, ElementsAre("/dev/vdb"));
+    EXPECT_THAT(Commands(*plan), ElementsAre("write /etc/fstab", "mkdir", "mount"));
+    if (!count) {
+      EXPECT_TRUE(plan->disks[0].usable);
+      EXPECT_THAT(plan->disks[0].reason, HasSubstr("matches selector cceUse but is left unused"));
+    } else {
+      EXPECT_EQ(plan->disks[0].selector, "");  // the counted selector kept the disk already in the VG
+    }
+  }
+}
+
+TEST(Plan, AHalfMadePvIsTakenOnlyWithAnIntentNamingIt) {
+  Observations observed;
+  observed.disks = {MakeDisk("vdb", 100, "serial-b")};
+  observed.lvm.orphan_pvs = {{"/dev/vdb", "", 100 * kGiB, 0}};
+  auto refused = BuildPlan(Input(DefaultCce()), observed, "");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().exit_code, 21);
+  observed.intent = Intent{IntentKind::kCreateVg, "vgpaas", "", "", {{"/dev/vdb", "serial-b", 100 * kGiB}}};
+  auto taken = BuildPlan(Input(DefaultCce()), observed, "");
+  ASSERT_TRUE(taken) << taken.error().message;
+  EXPECT_THAT(taken->disks[0].reason, HasSubstr("left half-made by nodeboot's interrupted vgcreate of vgpaas"));
+  EXPECT_EQ(Argvs(*taken)[0][0], "vgcreate");
+  observed.intent->disks[0].size_bytes = 200 * kGiB;  // not the disk it was
+  EXPECT_FALSE(BuildPlan(Input(DefaultCce()), observed, ""));
+  observed.lvm.orphan_pvs.clear();
+  observed.disks[0].unrecognised_data = true;  // a label no prober names yet
+  observed.intent->disks[0].size_bytes = 100 * kGiB;
+  EXPECT_TRUE(BuildPlan(Input(DefaultCce()), observed, ""));
+  observed.disks[0].signature = "ext4";  // something else wrote there: never nodeboot's
+  EXPECT_FALSE(BuildPlan(Input(DefaultCce()), observed, ""));
+}
+
+TEST(Plan, AStaleStagingMountIsReleasedFirst) {
+  Observations observed;
+  observed.disks = {MakeDisk("vdb", 100)};
+  observed.mounts = {{"253:0", "/run/nodeboot/staging/vgpaas-dockersys", "ext4", "/dev/mapper/vgpaas-dockersys"}};
+  PlanInput input = Input(DefaultCce());
+  input.host_prefix = "/tmp/root";
+  auto plan = BuildPlan(input, observed, "");
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->steps[0].kind, StepKind::kReleaseStaging);
+  EXPECT_EQ(Argvs(*plan)[0], (std::vector<std::string>{"umount", "/tmp/root/run/nodeboot/staging/vgpaas-dockersys"}));
+  EXPECT_EQ(Stage(plan->steps[0].kind), 0);
+  EXPECT_EQ(Stage(plan->steps[1].kind), 1);
+}
+
+TEST(Plan, AnMkfsIntentForThisLvRemakesItsFilesystemUnlessMounted) {
+  Observations observed;
+  observed.disks = {MakeDisk("vdb", 100)};
+  observed.lvm = NodebootVg({{"dockersys", 23039}, {"kubernetes", 2559}});
+  observed.lv_filesystems = {{"/dev/mapper/vgpaas-dockersys", "xfs"}, {"/dev/mapper/vgpaas-kubernetes", "ext4"}};
+  observed.intent = Intent{IntentKind::kMakeFilesystem, "vgpaas", "dockersys", "uuid-dockersys", {}};
+  auto plan = BuildPlan(Input(DefaultCce()), observed, "");  // half-made: blkid already says xfs
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(Argvs(*plan)[0], (std::vector<std::string>{"mkfs.ext4", "-q", "-F", "/dev/mapper/vgpaas-dockersys"}));
+  observed.mounts = {{"253:0", "/var/lib/containerd", "xfs", "/dev/mapper/vgpaas-dockersys"}};
+  EXPECT_FALSE(BuildPlan(Input(DefaultCce()), observed, "")) << "a mounted LV is never re-made";
+  observed.mounts.clear();
+  observed.intent->lv_uuid = "uuid-other";
+  EXPECT_FALSE(BuildPlan(Input(DefaultCce()), observed, "")) << "another LV of the same name proves nothing";
+}
+
 }  // namespace
 }  // namespace nodeboot::storage
