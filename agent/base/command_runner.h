@@ -32,16 +32,21 @@ struct Command {
   bool changes_system = true;
   // Called for every complete line (without '\n'), and for a final unterminated one.
   std::function<void(OutputStream, std::string_view line)> on_line;
+  // Called once the program started, with its pid (also its process group's id).
+  std::function<void(int pid)> on_start;
 };
 
 struct CommandResult {
   int exit_code = 0;       // the program's exit status; 128 + signal when a signal ended it
   bool timed_out = false;  // the timeout fired and the process group was killed
+  // Nodeboot itself was told to stop (ShutdownSignals: SIGTERM, SIGINT, SIGHUP) while this ran:
+  // the signal, which the process group got as SIGTERM, then SIGKILL after kill_grace; 0: no.
+  int stopped_by = 0;
   std::string out;         // the last capture_bytes of stdout
   std::string err;         // the last capture_bytes of stderr
   std::chrono::milliseconds duration{0};
 
-  bool ok() const { return exit_code == 0 && !timed_out; }
+  bool ok() const { return exit_code == 0 && !timed_out && stopped_by == 0; }
   // The first non-empty line of stderr (else stdout): what an error message quotes.
   std::string FirstErrorLine() const;
 };
@@ -54,8 +59,13 @@ class CommandRunner {
   virtual Result<CommandResult> Run(const Command& command) = 0;
 };
 
+class ShutdownSignals;
+
 // Starts real processes (Boost.Process; command_runner_posix.cc is the only file using it).
-std::unique_ptr<CommandRunner> MakeRealCommandRunner();
+// With `shutdown`, a stop signal to nodeboot is forwarded to the running child's process group
+// (SIGTERM, SIGKILL after kill_grace) and the result says so (`stopped_by`); a command started
+// after the signal is stopped the same way at once (the caller should not start one).
+std::unique_ptr<CommandRunner> MakeRealCommandRunner(ShutdownSignals* shutdown = nullptr);
 
 // Prints each command that changes the system to `print` instead of running it, and answers
 // it with exit 0; read-only commands go to `real`. The runner behind `run --dry-run`.

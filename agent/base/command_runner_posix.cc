@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "agent/base/command_runner.h"
+#include "agent/base/shutdown.h"
 
 namespace nodeboot {
 namespace {
@@ -293,11 +294,13 @@ enum class Phase { kRunning, kTerminating, kDraining };
 
 class RealCommandRunner : public CommandRunner {
  public:
+  explicit RealCommandRunner(ShutdownSignals* shutdown) : shutdown_(shutdown) {}
+
   Result<CommandResult> Run(const Command& command) override {
     if (command.argv.empty()) return Error::Internal("start: empty argv");
     const std::string& program = command.argv[0];
     try {
-      return RunOrError(command);
+      return RunOrError(command, shutdown_);
     } catch (const std::exception& e) {
       // Boost.Process with an error_code should not throw, but its environment and pipe
       // helpers can (bad_alloc, process_error).
@@ -306,7 +309,7 @@ class RealCommandRunner : public CommandRunner {
   }
 
  private:
-  static Result<CommandResult> RunOrError(const Command& command) {
+  static Result<CommandResult> RunOrError(const Command& command, ShutdownSignals* shutdown) {
     const std::string& program = command.argv[0];
     std::string exe = program;
     if (program.find('/') == std::string::npos) {
@@ -347,6 +350,7 @@ class RealCommandRunner : public CommandRunner {
     // clang-format on
     if (start_error) return StartError(program, start_error.message());
     const pid_t pid = child.id();
+    if (command.on_start) command.on_start(pid);
 
     // If on_line throws, the child's group must not outlive us.
     struct GroupKiller {
@@ -382,6 +386,13 @@ class RealCommandRunner : public CommandRunner {
         // The timeout covers the drain too: it never runs past the deadline.
         phase = Phase::kDraining;
         phase_end = std::min(now + kDrainAfterExit, deadline);
+      } else if (phase == Phase::kRunning && shutdown != nullptr && shutdown->Received() != 0) {
+        // nodeboot is being stopped: the child's group goes the same way as on a timeout, and
+        // we wait for it, so no script outlives the run that holds the lock.
+        ::kill(-pid, SIGTERM);
+        result.stopped_by = shutdown->Received();
+        phase = Phase::kTerminating;
+        phase_end = now + command.kill_grace;
       } else if (phase == Phase::kRunning && now >= deadline) {
         ::kill(-pid, SIGTERM);
         result.timed_out = true;
@@ -400,6 +411,7 @@ class RealCommandRunner : public CommandRunner {
         if (pipe->fd.valid()) fds.push_back({pipe->fd.get(), POLLIN, 0});
       }
       if (!exited && pidfd.valid()) fds.push_back({pidfd.get(), POLLIN, 0});
+      if (phase == Phase::kRunning && shutdown != nullptr) fds.push_back({shutdown->fd(), POLLIN, 0});
       auto wake = phase_end;
       if (!exited && !pidfd.valid()) wake = std::min(wake, now + kExitPollInterval);
       // Rounded up, so we do not spin on a wait that rounds down to 0 ms.
@@ -444,12 +456,14 @@ class RealCommandRunner : public CommandRunner {
     result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     return result;
   }
+
+  ShutdownSignals* shutdown_;
 };
 
 }  // namespace
 
-std::unique_ptr<CommandRunner> MakeRealCommandRunner() {
-  return std::make_unique<RealCommandRunner>();
+std::unique_ptr<CommandRunner> MakeRealCommandRunner(ShutdownSignals* shutdown) {
+  return std::make_unique<RealCommandRunner>(shutdown);
 }
 
 }  // namespace nodeboot

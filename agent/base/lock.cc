@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,8 +15,19 @@ namespace nodeboot {
 
 Result<RunLock> RunLock::Acquire(const std::filesystem::path& path) {
   NB_TRY(CreateDirectories(path.parent_path(), std::filesystem::perms(0755)));
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error::Internal(fmt::format("open lock {}: {}", path.string(), std::strerror(errno)));
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+  if (fd < 0) {
+    const int err = errno;
+    return Error::Internal(fmt::format("open lock {}: {}{}", path.string(), std::strerror(err),
+                                       err == ELOOP ? " (a symbolic link: nodeboot does not follow it; remove it)" : ""));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return Error::Internal(fmt::format("lock {} is not a regular file owned by uid {}; nodeboot does not use it "
+                                       "(remove it if it is not yours)",
+                                       path.string(), ::geteuid()));
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     char holder[32] = {};
@@ -34,6 +46,14 @@ Result<RunLock> RunLock::Acquire(const std::filesystem::path& path) {
     [[maybe_unused]] ssize_t ignored = ::pwrite(fd, pid.data(), pid.size(), 0);
   }
   return RunLock(fd);
+}
+
+bool RunLock::IsHeld(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // drops our shared lock, if we got it
+  return held;
 }
 
 RunLock::~RunLock() {

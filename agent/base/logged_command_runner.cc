@@ -1,6 +1,7 @@
 #include "agent/base/logged_command_runner.h"
 
 #include "agent/base/logging.h"
+#include "agent/base/shutdown.h"
 
 namespace nodeboot {
 namespace {
@@ -17,6 +18,9 @@ class LoggedCommandRunner : public CommandRunner {
     auto result = inner_.Run(command);
     if (!result) {
       log::Error("{}: {}", argv, result.error().message);
+    } else if (result->stopped_by != 0) {
+      log::Warn("{}: stopped after {} ms: nodeboot got {}; process group terminated (exit {})", argv,
+                result->duration.count(), SignalName(result->stopped_by), result->exit_code);
     } else if (result->timed_out) {
       log::Error("{}: timed out after {} ms; process group killed (exit {})", argv, result->duration.count(),
                  result->exit_code);

@@ -192,4 +192,59 @@ std::string ThoroughRedactor::RedactSplit(std::string_view line) const {
   return out;
 }
 
+namespace {
+
+bool NamesACredential(std::string_view name) {
+  std::string lower;
+  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (std::string_view word : {"token", "key", "secret", "passw", "pwd", "sig", "auth", "credential", "session"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// [begin, end) of each credential in `url`.
+std::vector<std::pair<size_t, size_t>> CredentialSpans(std::string_view url) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  const size_t scheme = url.find("://");
+  const size_t authority = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
+  const size_t at = url.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
+  if (at != std::string_view::npos && at >= authority && at < authority_end) spans.emplace_back(authority, at);
+  const size_t query = url.find('?', authority_end);
+  if (query == std::string_view::npos) return spans;
+  const size_t query_end = std::min(url.find('#', query), url.size());
+  for (size_t pos = query + 1; pos < query_end;) {
+    const size_t end = std::min(url.find('&', pos), query_end);
+    const size_t equals = url.find('=', pos);
+    if (equals != std::string_view::npos && equals < end && NamesACredential(url.substr(pos, equals - pos)) &&
+        equals + 1 < end) {
+      spans.emplace_back(equals + 1, end);
+    }
+    pos = end + 1;
+  }
+  return spans;
+}
+
+}  // namespace
+
+std::vector<std::string> UrlCredentials(std::string_view url) {
+  std::vector<std::string> values;
+  for (const auto& [begin, end] : CredentialSpans(url)) {
+    const std::string_view value = url.substr(begin, end - begin);
+    values.emplace_back(value);
+    if (const size_t colon = value.find(':'); colon != std::string_view::npos && colon + 1 < value.size()) {
+      values.emplace_back(value.substr(colon + 1));  // the password alone
+    }
+  }
+  return values;
+}
+
+std::string RedactUrl(std::string_view url) {
+  std::string out(url);
+  const auto spans = CredentialSpans(url);
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) out.replace(it->first, it->second - it->first, "***");
+  return out;
+}
+
 }  // namespace nodeboot

@@ -27,6 +27,17 @@ class Redactor {
   std::vector<std::string> secrets_;  // longest first, so a secret containing another is masked whole
 };
 
+// The credentials a URL carries (task.url): its userinfo (`user:password@`, whole and the
+// password alone) and the values of query parameters whose name says they are one (token,
+// key, secret, password, signature, auth, credential, session; any case, as part of a longer
+// name too: `access_token`, `X-Amz-Signature`). Added to the secrets, so every redactor masks
+// them wherever the URL is quoted: messages, state, `status`, logs, the report.
+std::vector<std::string> UrlCredentials(std::string_view url);
+
+// `url` with those parts replaced by "***": for a message about a URL that did not pass
+// validation (no secrets are known yet then).
+std::string RedactUrl(std::string_view url);
+
 // The substrings that every base64 encoding (standard and URL-safe alphabets) of a text
 // containing `secret` must contain: one per alignment of the secret in the encoded stream
 // (it can start at any of the three byte positions of a 3-byte group), without the

@@ -105,10 +105,13 @@ int ReportFlush(const HostOptions& options) {
     run::RunRecord& last = *(*state)->last_run;
     if (auto it = flushed.by_run.find(last.run_id); it != flushed.by_run.end()) {
       if (it->second.outcome == report::DeliveryOutcome::kDelivered) {
-        last.report = {"delivered",
-                       fmt::format("delivered to {} by `nodeboot report --flush`", task.url)};
+        last.report = {run::ReportStatus::kDelivered,
+                       Redactor(loaded.config.SecretValues())
+                           .Redact(fmt::format("delivered to {} by `nodeboot report --flush`", task.url))};
       } else if (it->second.outcome == report::DeliveryOutcome::kRejected) {
-        last.report = {"failed", fmt::format("refused, not retried: {}", it->second.detail)};
+        last.report = {run::ReportStatus::kFailed,
+                       Redactor(loaded.config.SecretValues())
+                           .Redact(fmt::format("refused, not retried: {}", it->second.detail))};
       }
       if (auto saved = run::SaveState(paths, **state); !saved) {
         log::Error("state: {}", saved.error().message);
@@ -128,9 +131,7 @@ int Logs(const HostOptions& options, int lines) {
   std::vector<std::string> step_output;
   if (auto state = run::ReadState(paths); state && *state && (*state)->last_run) {
     const run::RunRecord& last = *(*state)->last_run;
-    for (const auto& phase : last.phases) {
-      if (last.status == "failed" && phase.name == last.failed_phase) step_output = phase.output;
-    }
+    if (const run::PhaseRecord* failed = last.FailedPhase()) step_output = failed->output;
   }
   auto runner = MakeRealCommandRunner();
   report::ExcerptStats stats;

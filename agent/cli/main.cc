@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "agent/base/result.h"
 #include "agent/cli/commands.h"
@@ -79,6 +80,13 @@ int Main(int argc, char** argv) {
     // --help and --version are successes; anything else is a usage error (exit 2).
     const int code = app.exit(e);
     return code == 0 ? 0 : nodeboot::exit_code::kInvalidConfig;
+  }
+
+  // A relative --root is made absolute once, here: scripts run from `/` and commands from
+  // elsewhere, so a path relative to our working directory would name other files for them.
+  for (HostOptions* host : {&run.host, &plan, &status, &report, &logs}) {
+    std::error_code ec;
+    if (auto absolute = std::filesystem::absolute(host->root, ec); !ec) host->root = absolute.lexically_normal().string();
   }
 
   if (*run_cmd) return nodeboot::cli::Run(run);

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -232,7 +233,19 @@ Result<Document> ParseDocument(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{') {
     try {
-      return FromJson(nlohmann::json::parse(text));
+      // Each object's keys, to refuse a repeated one (nlohmann-json would keep the last).
+      std::vector<std::set<std::string>> keys;
+      const nlohmann::json::parser_callback_t refuse_repeats =
+          [&keys](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+            using Event = nlohmann::json::parse_event_t;
+            if (event == Event::object_start) keys.emplace_back();
+            if (event == Event::object_end && !keys.empty()) keys.pop_back();
+            if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+              throw std::runtime_error(fmt::format("the key \"{}\" appears more than once", parsed.get<std::string>()));
+            }
+            return true;
+          };
+      return FromJson(nlohmann::json::parse(text, refuse_repeats));
     } catch (const std::exception& e) {  // nlohmann-json's errors and FromJson's depth limit
       return ParseError(fmt::format("not valid YAML or JSON: {}", e.what()));
     }

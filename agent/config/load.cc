@@ -10,6 +10,7 @@
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
+#include "agent/base/redact.h"
 #include "agent/config/document.h"
 #include "agent/config/fields.h"
 #include "agent/config/kubernetes_names.h"
@@ -31,9 +32,11 @@ std::string CheckUrl(std::string_view url, bool https_only) {
   static const std::regex kUrl(R"(^(https?)://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[^\s]*)?$)");
   std::match_results<std::string_view::const_iterator> match;
   if (!std::regex_match(url.begin(), url.end(), match, kUrl)) {
-    return fmt::format("must be an {} URL like https://host:port/path, got \"{}\"", https_only ? "https" : "http(s)", url);
+    return fmt::format("must be an {} URL like https://host:port/path{}, got \"{}\"", https_only ? "https" : "http(s)",
+                       UrlCredentials(url).empty() ? "" : " (credentials go in task.token, not in the URL)",
+                       RedactUrl(url));
   }
-  if (https_only && match[1] != "https") return fmt::format("must be an https URL, got \"{}\"", url);
+  if (https_only && match[1] != "https") return fmt::format("must be an https URL, got \"{}\"", RedactUrl(url));
   return "";
 }
 
@@ -78,6 +81,7 @@ void ParseTask(Fields fields, const Paths& paths, TaskSection& task) {
       fields.Fail("tokenFile", fmt::format("{} is empty", *token_file));
     } else {
       task.token = Secret(std::string(TrimWhitespace(*content)));
+      task.token_file = *token_file;
     }
   } else if (!task.url.empty()) {
     fields.Fail("token", "required when task.url is set (or task.tokenFile)");
@@ -191,7 +195,28 @@ std::vector<std::string> NodeConfig::SecretValues() const {
   for (const auto* script : {&node_template.pre_install_script, &node_template.post_install_script}) {
     if (*script && !(*script)->empty()) values.push_back((*script)->Reveal());
   }
+  // A token in task.url's query or userinfo is a secret like task.token.
+  for (auto& credential : UrlCredentials(task.url)) values.push_back(std::move(credential));
   return values;
+}
+
+// Every repeated key and every merge key, anywhere (in nodeTemplate too, whose unknown keys are
+// otherwise ignored): the parser keeps both values of a repeated key and knows no merge keys,
+// so either would make a value silently win, or vanish (a script "absent").
+void CheckKeys(const Document& doc, const std::string& path, ConfigErrors& errors) {
+  for (size_t i = 0; i < doc.items.size(); ++i) CheckKeys(doc.items[i], fmt::format("{}[{}]", path, i), errors);
+  std::set<std::string_view> seen;  // a set, not a scan per key: a hostile map may have millions
+  for (const auto& member : doc.members) {
+    const std::string& name = member.first;
+    const Document& value = member.second;
+    const std::string child = path.empty() ? name : path + "." + name;
+    if (name == "<<") {
+      errors.push_back({child, "YAML merge keys are not supported: write the keys out", value.line});
+    } else if (!seen.insert(name).second) {
+      errors.push_back({child, "appears more than once", value.line});
+    }
+    CheckKeys(value, child, errors);
+  }
 }
 
 LoadResult ParseConfig(std::string_view text, const Paths& paths) {
@@ -227,6 +252,16 @@ LoadResult ParseConfig(std::string_view text, const Paths& paths) {
   }
   ParseNodeTemplate(top.Get("nodeTemplate"), !config.disks.empty(), config.node_template, errors);
   top.Finish();
+  CheckKeys(*document, "", errors);
+  // A repeat in nodeboot's own sections is found by their readers too: say it once.
+  ConfigErrors unique;
+  for (auto& error : errors) {
+    const bool seen = std::any_of(unique.begin(), unique.end(), [&error](const ConfigError& e) {
+      return e.path == error.path && e.message == error.message && e.line == error.line;
+    });
+    if (!seen) unique.push_back(std::move(error));
+  }
+  errors = std::move(unique);
   return result;
 }
 

@@ -193,6 +193,7 @@ class JoinPhase : public run::Phase {
     policy.budget = seconds(context.config.cluster.ready_timeout_seconds);
     policy.base_delay = environment_.base_delay;
     policy.max_delay = environment_.max_delay;
+    policy.stopped = context.stopping;
     notes.Add(fmt::format("waiting up to {} s for Node {} to be Ready",
                           context.config.cluster.ready_timeout_seconds, node_name));
     Status ready = WaitForReady(*http, credentials, expected, policy, environment_.clock,

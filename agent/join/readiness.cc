@@ -193,10 +193,21 @@ Status WaitForReady(HttpClient& http, const CredentialsSource& credentials,
 
     const auto now = clock.now();
     if (now >= deadline) break;
+    if (policy.stopped && policy.stopped()) {
+      return Error{"NB-JOIN-FAILED",
+                   fmt::format("stopped while waiting for Node {} to be Ready (last seen: {})", expected.node_name,
+                               last_seen),
+                   exit_code::kJoinFailed};
+    }
     milliseconds wait = delay;
     delay = std::min(delay * 2, policy.max_delay);
     if (seen.retry_after && *seen.retry_after > wait) wait = *seen.retry_after;
-    clock.sleep(std::min(wait, std::chrono::duration_cast<milliseconds>(deadline - now)));
+    wait = std::min(wait, std::chrono::duration_cast<milliseconds>(deadline - now));
+    // In slices when a stop can come, so that it ends the wait within a fraction of a second.
+    for (milliseconds slice = policy.stopped ? milliseconds(200) : wait; wait > milliseconds(0); wait -= slice) {
+      clock.sleep(std::min(wait, slice));
+      if (policy.stopped && policy.stopped()) break;
+    }
   }
 
   if (last_answer.empty()) {

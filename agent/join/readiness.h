@@ -76,6 +76,9 @@ struct ReadinessPolicy {
   std::chrono::milliseconds base_delay{500};
   std::chrono::milliseconds max_delay{std::chrono::seconds(5)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+  // Optional: true once nodeboot is being stopped; the wait then ends after the poll under way
+  // (a join error; the engine records the phase as interrupted).
+  std::function<bool()> stopped;
 };
 
 struct ReadinessClock {

@@ -38,14 +38,16 @@ DeliveryClock RealDeliveryClock() {
   return {[] { return std::chrono::steady_clock::now(); },
           [] { return std::chrono::system_clock::now(); },
           [](milliseconds delay) { std::this_thread::sleep_for(delay); },
-          [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); }};
+          [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); },
+          {}};
 }
 
 milliseconds BackoffDelay(int retry, const DeliveryPolicy& policy, double random01) {
   const int exponent = std::clamp(retry, 0, 30);  // 2^30 s is far past any cap
-  const auto ceiling = std::min<int64_t>(policy.cap.count(), policy.base.count() << exponent);
+  const int64_t base = policy.base.count();
+  const auto ceiling = std::max<int64_t>(base, std::min<int64_t>(policy.cap.count(), base << exponent));
   return milliseconds(
-      static_cast<int64_t>(static_cast<double>(ceiling) * std::clamp(random01, 0.0, 1.0)));
+      base + static_cast<int64_t>(static_cast<double>(ceiling - base) * std::clamp(random01, 0.0, 1.0)));
 }
 
 std::optional<milliseconds> ParseRetryAfter(const std::string& raw,
@@ -121,7 +123,17 @@ DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const s
         }
       }
     }
-    const milliseconds delay = told ? *told : BackoffDelay(retry, policy, clock.random01());
+    const milliseconds delay = told ? std::max(*told, policy.base) : BackoffDelay(retry, policy, clock.random01());
+    if (result.attempts >= policy.max_attempts) {
+      result.outcome = DeliveryOutcome::kPending;
+      result.detail += fmt::format("; gave up after {} attempts (the most one flush makes)", result.attempts);
+      return result;
+    }
+    if (clock.stopped && clock.stopped()) {
+      result.outcome = DeliveryOutcome::kPending;
+      result.detail += "; nodeboot is being stopped";
+      return result;
+    }
     if (clock.now() + delay >= deadline) {
       result.outcome = DeliveryOutcome::kPending;
       result.detail += fmt::format("; delivery budget of {} s spent after {} attempt{}",
@@ -131,7 +143,14 @@ DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const s
     }
     log::Info("report {}: attempt {} failed ({}); retrying in {} ms{}", idempotency_key,
               result.attempts, result.detail, delay.count(), told ? " as Retry-After says" : "");
-    clock.sleep(delay);
+    if (!clock.stopped) {
+      clock.sleep(delay);
+      continue;
+    }
+    // In slices, so a stop signal ends the wait within a fraction of a second.
+    for (auto left = delay; left > milliseconds(0) && !clock.stopped(); left -= milliseconds(200)) {
+      clock.sleep(std::min(left, milliseconds(200)));
+    }
   }
 }
 

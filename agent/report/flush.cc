@@ -23,10 +23,16 @@ FlushResult FlushOutbox(const Outbox& outbox, HttpClient& client, const Delivery
   });
 
   const auto deadline = clock.now() + policy.budget;
+  DeliveryPolicy left = policy;  // the attempts are counted per flush
   for (size_t i = 0; i < items.size(); ++i) {
     const OutboxItem& item = items[i];
+    if (left.max_attempts <= 0) {
+      result.pending = static_cast<int>(items.size() - i);
+      return result;
+    }
     const DeliveryResult delivery =
-        Deliver(client, target, item.body, item.run_id, policy, clock, deadline);
+        Deliver(client, target, item.body, item.run_id, left, clock, deadline);
+    left.max_attempts -= delivery.attempts;
     result.by_run[item.run_id] = delivery;
     switch (delivery.outcome) {
       case DeliveryOutcome::kDelivered:

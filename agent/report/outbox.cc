@@ -1,12 +1,18 @@
 #include "agent/report/outbox.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "agent/base/atomic_file.h"
+#include "agent/base/logging.h"
 
 namespace nodeboot::report {
 namespace {
@@ -16,7 +22,42 @@ namespace fs = std::filesystem;
 constexpr std::string_view kPendingSuffix = ".json";
 constexpr std::string_view kRejectedSuffix = ".rejected.json";
 constexpr std::string_view kReasonSuffix = ".rejected.txt";
+constexpr std::string_view kUnsafeSuffix = ".unsafe";
+constexpr std::string_view kExpiredSuffix = ".expired.json";
 constexpr fs::perms kFileMode = fs::perms(0600);
+constexpr size_t kMaxReportBytes = 16 << 20;
+
+// A waiting report, read only when it is what nodeboot writes there: a regular file (opened
+// without following a link: `<uuid>.json -> /etc/shadow` would be sent with the node's token),
+// owned by nodeboot's own user (root), of a sane size.
+Result<std::string> ReadReport(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return Error::Internal(fmt::format("{}: {}", path.string(), err == ELOOP ? "a symbolic link" : std::strerror(err)));
+  }
+  struct stat st;
+  std::string why;
+  if (::fstat(fd, &st) != 0) why = std::strerror(errno);
+  else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+  else if (st.st_uid != ::geteuid()) why = fmt::format("owned by uid {}, not {}", st.st_uid, ::geteuid());
+  else if (static_cast<size_t>(st.st_size) > kMaxReportBytes) why = fmt::format("{} bytes, over the {} byte limit", st.st_size, kMaxReportBytes);
+  std::string body;
+  if (why.empty()) {
+    body.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < body.size()) {
+      const ssize_t n = ::read(fd, body.data() + got, body.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    body.resize(got);
+  }
+  ::close(fd);
+  if (!why.empty()) return Error::Internal(fmt::format("{}: {}", path.string(), why));
+  return body;
+}
 constexpr fs::perms kDirMode = fs::perms(0700);
 
 Status CheckRunId(std::string_view run_id) {
@@ -54,12 +95,30 @@ Result<std::vector<OutboxItem>> Outbox::Pending() const {
   for (fs::directory_iterator end; it != end; it.increment(ec)) {
     if (ec) return Error::Internal(fmt::format("outbox {}: {}", dir_.string(), ec.message()));
     const std::string name = it->path().filename().string();
-    if (!name.ends_with(kPendingSuffix) || name.ends_with(kRejectedSuffix)) continue;
+    if (!name.ends_with(kPendingSuffix) || name.ends_with(kRejectedSuffix) || name.ends_with(kExpiredSuffix)) continue;
     const std::string run_id = name.substr(0, name.size() - kPendingSuffix.size());
-    if (!CheckRunId(run_id) || !it->is_regular_file(ec)) continue;  // a temp file, or not ours
-    auto body = ReadFile(it->path(), 16 << 20);
-    if (!body) return body.error();
-    found.push_back({it->last_write_time(ec), {run_id, it->path(), std::move(*body)}});
+    if (!CheckRunId(run_id)) continue;  // a temp file, or not ours
+    auto body = ReadReport(it->path());
+    if (!body) {
+      // One bad file must not block every later report: it goes aside, the rest go on.
+      const auto aside = fs::path(it->path()).concat(kUnsafeSuffix);
+      std::error_code rename_error;
+      fs::rename(it->path(), aside, rename_error);
+      log::Error("outbox: {}; set aside as {}{}", body.error().message, aside.filename().string(),
+                 rename_error ? fmt::format(" failed: {}", rename_error.message()) : "");
+      continue;
+    }
+    const auto modified = it->last_write_time(ec);
+    if (!ec && fs::file_time_type::clock::now() - modified > kMaxPendingAge) {
+      const auto aside = dir_ / fmt::format("{}{}", run_id, kExpiredSuffix);
+      std::error_code rename_error;
+      fs::rename(it->path(), aside, rename_error);
+      log::Warn("outbox: report {} waited over {} days undelivered; set aside as {}{}", run_id,
+                kMaxPendingAge.count() / 24, aside.filename().string(),
+                rename_error ? fmt::format(" failed: {}", rename_error.message()) : "");
+      continue;
+    }
+    found.push_back({modified, {run_id, it->path(), std::move(*body)}});
   }
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     return a.modified != b.modified ? a.modified < b.modified : a.item.run_id < b.item.run_id;
@@ -94,6 +153,18 @@ Status Outbox::Reject(std::string_view run_id, std::string_view reason) const {
     return Error::Internal(
         fmt::format("outbox: rename {} to {}: {}", from.string(), to.string(), ec.message()));
   return Ok();
+}
+
+Outbox::AsideCounts Outbox::Aside() const {
+  AsideCounts counts;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.ends_with(kRejectedSuffix)) ++counts.rejected;
+    else if (name.ends_with(kExpiredSuffix)) ++counts.expired;
+    else if (name.ends_with(kUnsafeSuffix)) ++counts.unsafe;
+  }
+  return counts;
 }
 
 std::vector<std::string> Outbox::Rejected() const {

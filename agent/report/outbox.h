@@ -6,6 +6,7 @@
 // operator, never retried.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -31,7 +32,13 @@ class Outbox {
   Status Put(std::string_view run_id, std::string_view body) const;
 
   // The waiting reports, oldest first (by modification time, then name). A missing
-  // directory is an empty outbox.
+  // directory is an empty outbox. A `<runId>.json` that is not a regular file owned by
+  // nodeboot's user (a symbolic link, a FIFO, another user's file) or is over 16 MiB is never
+  // read: it is renamed to `<runId>.json.unsafe` with a log line, and the rest go on. A report
+  // waiting longer than kMaxPendingAge (by its modification time: each run rewrites its own) is
+  // set aside as `<runId>.expired.json` with a log line: no task waits for it any more, and it
+  // must not start the report timer's flush forever.
+  static constexpr std::chrono::hours kMaxPendingAge{24 * 7};
   Result<std::vector<OutboxItem>> Pending() const;
 
   // Removes a delivered report; one already gone is not an error (another flush sent it).
@@ -42,6 +49,14 @@ class Outbox {
 
   // The run ids of the reports set aside.
   std::vector<std::string> Rejected() const;
+
+  // How many files are set aside, by kind: refused by the service, expired, unsafe.
+  struct AsideCounts {
+    int rejected = 0;
+    int expired = 0;
+    int unsafe = 0;
+  };
+  AsideCounts Aside() const;
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
 
 #include "agent/base/host_files.h"
 #include "agent/base/http_client.h"
@@ -10,10 +14,12 @@
 #include "agent/base/logged_command_runner.h"
 #include "agent/base/logging.h"
 #include "agent/base/redact.h"
+#include "agent/base/shutdown.h"
 #include "agent/config/load.h"
 #include "agent/report/catalog.h"
 #include "agent/report/excerpt.h"
 #include "agent/report/flush.h"
+#include "agent/report/outbox.h"
 #include "agent/report/report.h"
 #include "agent/run/engine.h"
 #include "agent/run/identity.h"
@@ -32,14 +38,19 @@ report::RunSummary Summarize(const config::NodeConfig& config, const Identity& i
   summary.instance_id = identity.instance_id;
   summary.boot_id = run.boot_id;
   summary.run_id = run.run_id;
-  summary.succeeded = run.status == "succeeded";
-  summary.failed_phase = run.failed_phase;
-  summary.exit_code = run.exit_code;
-  summary.error_code = run.error_code;
-  summary.error_message = run.error_message;
+  summary.succeeded = run.status == RunStatus::kSucceeded;
+  summary.exit_code = run.ExitCode().value_or(exit_code::kInternal);
+  if (const PhaseRecord* failed = run.FailedPhase()) {
+    summary.failed_phase = failed->name;
+    summary.error_code = failed->error_code;
+    summary.error_message = failed->error_message;
+    summary.step_output = failed->output;
+  } else if (run.stopped_by != 0) {
+    summary.error_code = "NB-INTERRUPTED";
+    summary.error_message = fmt::format("nodeboot was stopped ({}) between phases", SignalName(run.stopped_by));
+  }
   for (const auto& phase : run.phases) {
-    summary.phases.push_back({phase.name, phase.status, phase.started_at, phase.duration_ms});
-    if (phase.name == run.failed_phase) summary.step_output = phase.output;
+    summary.phases.push_back({phase.name, std::string(ToString(phase.status)), phase.started_at, phase.duration_ms});
   }
   summary.agent_version = NODEBOOT_VERSION;
   return summary;
@@ -49,32 +60,34 @@ ReportRecord RecordFor(const report::DeliveryResult& delivery, const report::Out
                        const std::string& url, const std::string& run_id) {
   switch (delivery.outcome) {
     case report::DeliveryOutcome::kDelivered:
-      return {"delivered", fmt::format("delivered to {} ({} attempt{})", url, delivery.attempts,
-                                       delivery.attempts == 1 ? "" : "s")};
+      return {ReportStatus::kDelivered, fmt::format("delivered to {} ({} attempt{})", url, delivery.attempts,
+                                                    delivery.attempts == 1 ? "" : "s")};
     case report::DeliveryOutcome::kRejected:
-      return {"failed", fmt::format("refused, not retried: {}; kept as {}", delivery.detail,
-                                    (outbox.dir() / (run_id + ".rejected.json")).string())};
+      return {ReportStatus::kFailed, fmt::format("refused, not retried: {}; kept as {}", delivery.detail,
+                                                 (outbox.dir() / (run_id + ".rejected.json")).string())};
     case report::DeliveryOutcome::kPending:
       break;
   }
   return {
-      "pending",
+      ReportStatus::kPending,
       fmt::format("not delivered: {}; waiting in {} for `nodeboot report --flush` or the next run",
                   delivery.detail, outbox.dir().string())};
 }
 
 // The report step (SPEC §7). The report goes into the outbox before the first attempt, so a
 // crash, a reboot or an unreachable service loses nothing; then the outbox is flushed - this
-// run's report first, then older ones - within deliverySeconds.
+// run's report first, then older ones - within deliverySeconds. A run being stopped only
+// leaves its report in the outbox: the stop timeout has no room for a delivery.
 ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
-                        const Identity& identity, const RunRecord& run, CommandRunner& runner) {
+                        const Identity& identity, const RunRecord& run, CommandRunner& runner,
+                        const std::function<int()>& stop_signal) {
   if (!config.task.enabled()) {
-    return {"not-configured", "no task.url: the result stays in state.json and `status`"};
+    return {ReportStatus::kNotConfigured, "no task.url: the result stays in state.json and `status`"};
   }
   const auto catalog = report::LoadCatalog(paths);
   for (const auto& warning : catalog.warnings) log::Warn("error catalog: {}", warning);
   std::vector<std::string> system_log;
-  if (run.status != "succeeded") {
+  if (run.status != RunStatus::kSucceeded && stop_signal() == 0) {
     report::ExcerptStats stats;
     system_log = report::SystemLogLines(paths, &runner, {}, &stats);
     if (!stats.problem.empty()) {
@@ -86,11 +99,18 @@ ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
       report::BuildReport(Summarize(config, identity, run), system_log, catalog.catalog, redactor));
 
   const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
+  auto put = outbox.Put(run.run_id, body);
+  if (put && stop_signal() != 0) {
+    return {ReportStatus::kPending,
+            fmt::format("nodeboot was stopped ({}); the report waits in {} for `nodeboot report --flush` or the next run",
+                        SignalName(stop_signal()), outbox.dir().string())};
+  }
   auto client = MakeCurlHttpClient();
   const auto target = report::TargetFromConfig(config.task, paths);
   const auto policy = report::PolicyFromConfig(config.task);
-  const auto clock = report::RealDeliveryClock();
-  if (auto put = outbox.Put(run.run_id, body); !put) {
+  auto clock = report::RealDeliveryClock();
+  clock.stopped = [&stop_signal] { return stop_signal() != 0; };
+  if (!put) {
     // Without the outbox the report lives only in this process: still worth one delivery.
     log::Error("report: {}", put.error().message);
     auto delivery = report::Deliver(*client, target, body, run.run_id, policy, clock,
@@ -98,25 +118,54 @@ ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
     if (delivery.outcome == report::DeliveryOutcome::kDelivered) {
       return RecordFor(delivery, outbox, target.url, run.run_id);
     }
-    return {"failed", fmt::format("not delivered ({}) and not kept: {}", delivery.detail,
-                                  put.error().message)};
+    return {ReportStatus::kFailed, fmt::format("not delivered ({}) and not kept: {}", delivery.detail,
+                                               put.error().message)};
   }
   const auto flushed = report::FlushOutbox(outbox, *client, target, policy, clock, run.run_id);
   for (const auto& problem : flushed.problems) log::Error("report: {}", problem);
   const auto mine = flushed.by_run.find(run.run_id);
   if (mine == flushed.by_run.end()) {
-    return {"pending",
+    return {ReportStatus::kPending,
             fmt::format("waiting in {}: the outbox could not be read", outbox.dir().string())};
   }
   ReportRecord record = RecordFor(mine->second, outbox, target.url, run.run_id);
   if (flushed.by_run.size() > 1) {
     record.detail +=
         fmt::format("; older reports: {} delivered, {} refused, {} still waiting",
-                    flushed.delivered - (record.status == "delivered" ? 1 : 0),
-                    flushed.rejected - (record.status == "failed" ? 1 : 0), flushed.pending);
+                    flushed.delivered - (record.status == ReportStatus::kDelivered ? 1 : 0),
+                    flushed.rejected - (record.status == ReportStatus::kFailed ? 1 : 0), flushed.pending);
   }
-  log::Info("report {}: {}: {}", run.run_id, record.status, record.detail);
+  log::Info("report {}: {}: {}", run.run_id, ToString(record.status), record.detail);
   return record;
+}
+
+// A file holding tokens that users other than root can read: worth a warning on every run
+// (the cloud-init example writes 0600; an image or a hand-written config may not).
+void WarnIfReadableByOthers(const std::filesystem::path& file, std::string_view what, std::vector<std::string>& warnings) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0 || (st.st_mode & 0044) == 0) return;
+  warnings.push_back(fmt::format("{} {} is readable by users other than root (mode {:04o}) and holds secrets; "
+                                 "chmod 0600 it",
+                                 what, file.string(), st.st_mode & 07777));
+}
+
+// The reboot a script asked for, once everything is recorded. Only on this host: with a
+// --root, the machine running nodeboot is not the node being prepared.
+void Reboot(const Paths& paths, CommandRunner& runner) {
+  if (paths.root() != "/") {
+    log::Warn("reboot requested; not rebooting this machine: --root {} is not this host", paths.root().string());
+    return;
+  }
+  log::Info("rebooting as the script asked; the next boot's run goes on with the next phase");
+  Command command;
+  // --no-block: the start job of nodeboot.service is still running; waiting for the reboot
+  // job from inside it would only wait for systemd to stop us.
+  command.argv = {"systemctl", "reboot", "--no-block"};
+  command.timeout = std::chrono::seconds(30);
+  if (auto result = runner.Run(command); !result || !result->ok()) {
+    log::Error("systemctl reboot --no-block failed: {}; reboot the node to go on",
+               result ? result->FirstErrorLine() : result.error().message);
+  }
 }
 
 }  // namespace
@@ -125,7 +174,8 @@ int Bootstrap(const BootstrapOptions& options) {
   const Paths paths(options.root);
 
   // 1. The config, all of it checked before anything runs or changes (exit 2).
-  const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, options.config));
+  const auto config_file = config::ConfigFile(paths, options.config);
+  const auto loaded = config::LoadConfig(paths, config_file);
   if (!loaded.ok()) {
     for (const auto& error : loaded.errors) fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
     return exit_code::kInvalidConfig;
@@ -137,7 +187,13 @@ int Bootstrap(const BootstrapOptions& options) {
     return identity.error().exit_code;
   }
 
-  // 2. Logs: stderr always; the log file and syslog only for a run that changes the node (a
+  // 2. Stop signals become values before any thread or child starts (ShutdownSignals says why).
+  std::unique_ptr<ShutdownSignals> shutdown;
+  if (auto installed = ShutdownSignals::Install()) shutdown = std::move(*installed);
+  else fmt::print(stderr, "nodeboot: {}\n", installed.error().message);
+  const std::function<int()> stop_signal = [&shutdown] { return shutdown ? shutdown->Received() : 0; };
+
+  // 3. Logs: stderr always; the log file and syslog only for a run that changes the node (a
   //    dry run changes nothing, and a --root run is a test or an image build, not this host).
   log::Init({.to_stderr = true,
              .file = options.dry_run ? std::filesystem::path() : paths.Host(Paths::kLogFile),
@@ -148,7 +204,7 @@ int Bootstrap(const BootstrapOptions& options) {
   const Redactor redactor(WithBase64Forms(config.SecretValues()));
   auto print = [&redactor](const std::string& line) { fmt::print("{}\n", redactor.Redact(line)); };
 
-  // 3. One run at a time (exit 3). A dry run takes no lock: it changes nothing.
+  // 4. One run at a time (exit 3). A dry run takes no lock: it changes nothing.
   std::optional<RunLock> lock;
   if (!options.dry_run) {
     auto acquired = RunLock::Acquire(paths.Host(Paths::kLockFile));
@@ -159,51 +215,72 @@ int Bootstrap(const BootstrapOptions& options) {
     lock.emplace(std::move(*acquired));
   }
 
-  // 4. What this instance has done before; another instance's state is discarded.
+  // 5. What this instance has done before; another instance's state is discarded. A run the
+  //    file shows running is gone (we hold the lock): it died, and its phase was interrupted.
   auto state = LoadState(paths, identity->instance_id);
   if (!state) {
     log::Error("{}", state.error().message);
     return state.error().exit_code;
   }
+  if (!options.dry_run && MarkDeadRunInterrupted(*state)) {
+    log::Warn("run {} ended without recording its end (killed, or the machine went down); its phase is interrupted",
+              state->last_run->run_id);
+  }
   state->node_name = identity->node_name;
+  std::vector<std::string> warnings;
+  if (!config.SecretValues().empty()) WarnIfReadableByOthers(config_file, "the config", warnings);
+  if (!config.task.token_file.empty()) WarnIfReadableByOthers(paths.Host(config.task.token_file), "task.tokenFile", warnings);
+  for (const auto& warning : warnings) log::Warn("{}", warning);
   log::Info("run {}: node {}, instance {}{}{}", identity->run_id, identity->node_name, identity->instance_id,
             options.repair ? ", repair" : "", options.dry_run ? ", dry run" : "");
 
-  // 5. The phases, with the real or the dry-run side effects.
+  // 6. The phases, with the real or the dry-run side effects; the state is saved as each
+  //    phase starts and ends (a dry run remembers nothing).
   // The log sits between the dry run and the real runner: it records what really ran (the
   // dry run's reads), never a command the dry run only printed.
-  auto real_runner = MakeRealCommandRunner();
+  auto real_runner = MakeRealCommandRunner(shutdown.get());
   auto logged_runner = MakeLoggedCommandRunner(*real_runner);
   auto dry_runner = MakeDryRunCommandRunner(*logged_runner, print);
   CommandRunner& runner = options.dry_run ? *dry_runner : *logged_runner;
   auto files = options.dry_run ? MakeDryRunHostFiles(paths, print) : MakeRealHostFiles(paths);
-  PhaseContext context{config, *identity, paths, runner, *files, options.repair, options.dry_run};
+  PhaseContext context{config,         *identity,       paths, runner, *files, options.repair, options.dry_run,
+                       [&stop_signal] { return stop_signal() != 0; }};
   const Selection selection{options.only, options.skip, options.repair, options.rerun_scripts};
-  RunRecord run = RunPhases(StandardPhases(), context, selection, *state);
-
-  // 6. The report step always runs, on failure too; a dry run sends nothing.
-  run.report = options.dry_run ? ReportRecord{"not-sent", "dry run"}
-                               : ReportStep(config, paths, *identity, run, runner);
-  log::Info("run {}: {} with exit code {} in {} ms", run.run_id, run.status, run.exit_code, run.duration_ms);
-
-  // 7. Remember it (atomically). A dry run remembers nothing.
+  RunHooks hooks;
+  if (!options.dry_run) hooks.checkpoint = [&paths](const State& s) { return SaveState(paths, s); };
+  hooks.stop_signal = stop_signal;
+  hooks.redactor = redactor;
+  RunRecord run = RunPhases(StandardPhases(), context, selection, *state, hooks);
+  for (auto& warning : warnings) run.warnings.push_back(redactor.Redact(warning));
+  state->last_run = run;
   if (!options.dry_run) {
-    for (auto& phase : run.phases) {
-      for (auto& line : phase.output) line = redactor.Redact(line);
-    }
-    for (auto& [name, phase] : state->phases) {
-      for (auto& line : phase.output) line = redactor.Redact(line);
-      phase.error_message = redactor.Redact(phase.error_message);
-    }
-    for (auto& phase : run.phases) phase.error_message = redactor.Redact(phase.error_message);
-    run.error_message = redactor.Redact(run.error_message);
-    state->last_run = run;
+    if (auto saved = SaveState(paths, *state); !saved) log::Error("state: {}", saved.error().message);
+  }
+
+  // 7. The report step always runs, on failure too; a dry run sends nothing, and a run that
+  //    reboots for a script is not over.
+  if (options.dry_run) {
+    run.report = {ReportStatus::kNotSent, "dry run"};
+  } else if (run.status == RunStatus::kRebooting) {
+    run.report = {ReportStatus::kNotSent, "the run goes on after the reboot a script asked for"};
+  } else {
+    run.report = ReportStep(config, paths, *identity, run, runner, stop_signal);
+    run.report.detail = redactor.Redact(run.report.detail);
+  }
+  const auto exit = run.ExitCode();
+  log::Info("run {}: {} with exit code {} in {} ms", run.run_id, ToString(run.status),
+            exit ? std::to_string(*exit) : "?", run.duration_ms);
+
+  // 8. Remember it (atomically). A dry run remembers nothing.
+  state->last_run = run;
+  if (!options.dry_run) {
     if (auto saved = SaveState(paths, *state); !saved) {
       log::Error("state: {}", saved.error().message);
-      return run.exit_code != 0 ? run.exit_code : exit_code::kInternal;
+      return exit.value_or(exit_code::kInternal) != 0 ? exit.value_or(exit_code::kInternal) : exit_code::kInternal;
     }
+    if (run.status == RunStatus::kRebooting) Reboot(paths, runner);
   }
-  return run.exit_code;
+  return exit.value_or(exit_code::kInternal);
 }
 
 int PrintStatus(const std::string& root, bool json) {
@@ -218,24 +295,42 @@ int PrintStatus(const std::string& root, bool json) {
     else fmt::print("nodeboot has not run on this node ({} does not exist)\n", paths.Host(Paths::kStateFile).string());
     return exit_code::kInternal;
   }
-  const State& state = **stored;
+  State& state = **stored;
+  // A run the file shows running is in progress while it holds the lock, else it died.
+  if (!RunLock::IsHeld(paths.Host(Paths::kLockFile))) MarkDeadRunInterrupted(state);
   const RunRecord& run = *state.last_run;
+  // Reports set aside are no one's job any more: `status` is where an operator sees them.
+  const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
+  const auto aside = outbox.Aside();
   if (json) {
-    fmt::print("{}", ToJson(state));
+    auto j = nlohmann::json::parse(ToJson(state));
+    j["outboxAside"] = {{"rejected", aside.rejected}, {"expired", aside.expired}, {"unsafe", aside.unsafe}};
+    fmt::print("{}\n", j.dump(2));
     return exit_code::kOk;
   }
   fmt::print("node {}  instance {}\n", state.node_name, state.instance_id);
   fmt::print("last run {}  started {}  {} ms\n", run.run_id, run.started_at, run.duration_ms);
   for (const auto& phase : run.phases) {
-    std::string line = fmt::format("  {:<12} {:<10}", phase.name, phase.status);
+    std::string line = fmt::format("  {:<12} {:<11}", phase.name, ToString(phase.status));
     if (!phase.started_at.empty()) line += fmt::format(" {:>8} ms", phase.duration_ms);
     if (!phase.reason.empty()) line += "  " + phase.reason;
     if (!phase.error_message.empty() && phase.reason.empty()) line += "  " + phase.error_message;
+    if (phase.reboot_requested) line += "  (asked for a reboot)";
     fmt::print("{}\n", line);
   }
-  fmt::print("result {}  exit code {}\n", run.status, run.exit_code);
-  if (!run.error_code.empty()) fmt::print("error {}: {}\n", run.error_code, run.error_message);
-  fmt::print("report {}: {}\n", run.report.status, run.report.detail);
+  const auto exit = run.ExitCode();
+  fmt::print("result {}  exit code {}\n", ToString(run.status),
+             exit ? std::to_string(*exit) : run.status == RunStatus::kRunning ? "- (in progress)" : "unknown");
+  if (run.stopped_by != 0) fmt::print("stopped by {}\n", SignalName(run.stopped_by));
+  if (const PhaseRecord* failed = run.FailedPhase(); failed && !failed->error_code.empty()) {
+    fmt::print("error {}: {}\n", failed->error_code, failed->error_message);
+  }
+  fmt::print("report {}: {}\n", ToString(run.report.status), run.report.detail);
+  if (aside.rejected + aside.expired + aside.unsafe > 0) {
+    fmt::print("outbox: {} refused, {} expired, {} unsafe report file(s) set aside in {}\n", aside.rejected,
+               aside.expired, aside.unsafe, outbox.dir().string());
+  }
+  for (const auto& warning : run.warnings) fmt::print("warning: {}\n", warning);
   return exit_code::kOk;
 }
 

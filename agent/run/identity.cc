@@ -10,6 +10,7 @@
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
+#include "agent/config/kubernetes_names.h"
 
 namespace nodeboot::run {
 namespace {
@@ -47,6 +48,15 @@ Result<Identity> ResolveIdentity(const config::NodeConfig& config, const Paths& 
     if (::gethostname(host, sizeof host - 1) == 0) identity.node_name = host;
     std::transform(identity.node_name.begin(), identity.node_name.end(), identity.node_name.begin(),
                    [](unsigned char c) { return std::tolower(c); });
+    // Checked here, before anything runs: the API server refuses such a name, and finding that
+    // out in the join phase is after the scripts and the storage layout have run.
+    if (auto why = config::CheckDns1123Subdomain(identity.node_name); !why.empty()) {
+      return Error{"NB-CONFIG-INVALID",
+                   fmt::format("node.name: not set, and the host name is not a valid Kubernetes node name: {}; set "
+                               "node.name",
+                               why),
+                   exit_code::kInvalidConfig};
+    }
   }
   identity.instance_id = config.node.instance_id;
   for (const char* source : {"/var/lib/cloud/data/instance-id", "/etc/machine-id"}) {

@@ -24,11 +24,20 @@ struct PhaseContext {
   HostFiles& files;       // likewise
   bool repair = false;
   bool dry_run = false;
+  // True once nodeboot is being stopped (empty: never): long waits end early. Commands are
+  // stopped by the runner itself.
+  std::function<bool()> stopping;
 };
 
 struct PhaseOutcome {
   Status status;                    // an Error carries the catalog code and the exit code
   std::vector<std::string> output;  // the step's own output, kept for state and the report
+  // A script that succeeded and asked for a reboot (README "Scripts"): the run stops after it
+  // and goes on with the next phase on the next boot.
+  bool reboot_requested = false;
+  // The phase refused to start (its status says why): the phase's last real outcome on this
+  // instance stays what it was (an `interrupted` script must stay interrupted).
+  bool not_started = false;
 };
 
 class Phase {
@@ -41,6 +50,10 @@ class Phase {
   // phases re-check their real state under --repair.
   virtual bool is_script() const = 0;
   virtual PhaseOutcome Run(PhaseContext& context) = 0;
+  // The error a script phase that an earlier run left interrupted is reported with, when a
+  // plain run declines to run it again (it may have done part of its work). Its catalog code
+  // and exit code are the phase's own.
+  virtual Error InterruptedError(std::string message) const { return Error::Internal(std::move(message)); }
 };
 
 }  // namespace nodeboot::run

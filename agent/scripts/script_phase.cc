@@ -1,10 +1,13 @@
 #include "agent/scripts/script_phase.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 
+#include "agent/base/atomic_file.h"
 #include "agent/base/logging.h"
 #include "agent/base/output_tail.h"
 #include "agent/base/redact.h"
+#include "agent/base/shutdown.h"
 
 namespace nodeboot::scripts {
 namespace {
@@ -14,17 +17,50 @@ struct ScriptKind {
   const char* config_key;    // "alpha.cce/preInstall"
   const char* failed_code;   // catalog codes
   const char* timeout_code;
+  const char* interrupted_code;
   int failed_exit;
   int timeout_exit;
 };
 
 constexpr ScriptKind kPre{"preInstall", "alpha.cce/preInstall", "NB-PREINSTALL-FAILED", "NB-PREINSTALL-TIMEOUT",
-                          exit_code::kPreInstallFailed, exit_code::kPreInstallTimedOut};
+                          "NB-PREINSTALL-INTERRUPTED", exit_code::kPreInstallFailed, exit_code::kPreInstallTimedOut};
 constexpr ScriptKind kPost{"postInstall", "alpha.cce/postInstall", "NB-POSTINSTALL-FAILED", "NB-POSTINSTALL-TIMEOUT",
-                           exit_code::kPostInstallFailed, exit_code::kPostInstallTimedOut};
+                           "NB-POSTINSTALL-INTERRUPTED", exit_code::kPostInstallFailed,
+                           exit_code::kPostInstallTimedOut};
+
+// A script asks for a reboot by creating this file ($NODEBOOT_REBOOT_REQUEST) and exiting 0:
+// nodeboot records the script as succeeded, then reboots, and the next boot's run goes on with
+// the next phase. A script that runs `reboot` itself is stopped by the shutdown half-way
+// through its own exit, and is then reported as interrupted, not run again.
+constexpr std::string_view kRebootRequest = "/var/lib/nodeboot/scripts/reboot-requested";
 
 // A script's own process group is killed this long after SIGTERM (SPEC §5).
 constexpr std::chrono::seconds kKillGrace{10};
+
+// The process group of `phase`'s script that an earlier run recorded in `pid_file` and that
+// still exists, else 0. A pid is not reused while it names a live process group, so a live
+// group of that id is the script's, unless its id was reused by a new group leader after the
+// whole group ended: then the leader's environment (NODEBOOT_PHASE) tells.
+int RunningGroup(const std::filesystem::path& pid_file, std::string_view phase) {
+  auto text = ReadFile(pid_file, 64);
+  if (!text) return 0;
+  int group = 0;
+  try {
+    group = std::stoi(*text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+  if (group <= 1 || ::kill(-group, 0) != 0) return 0;
+  auto environment = ReadFile(fmt::format("/proc/{}/environ", group), 1 << 20);
+  if (!environment) return group;  // the leader is gone, its group lives on
+  const std::string mine = fmt::format("NODEBOOT_PHASE={}", phase);
+  for (size_t start = 0; start < environment->size();) {
+    const size_t end = std::min(environment->find('\0', start), environment->size());
+    if (std::string_view(*environment).substr(start, end - start) == mine) return group;
+    start = end + 1;
+  }
+  return 0;
+}
 
 class ScriptPhase : public run::Phase {
  public:
@@ -32,6 +68,10 @@ class ScriptPhase : public run::Phase {
 
   std::string_view name() const override { return kind_.phase; }
   bool is_script() const override { return true; }
+
+  Error InterruptedError(std::string message) const override {
+    return Error{kind_.interrupted_code, std::move(message), kind_.failed_exit};
+  }
 
   std::string NothingToDo(const config::NodeConfig& config) const override {
     return Script(config) ? "" : fmt::format("no {} script in nodeTemplate.extendParam", kind_.config_key);
@@ -51,9 +91,13 @@ class ScriptPhase : public run::Phase {
     // The kernel honours a shebang when the file is executed; anything else is bash's.
     command.argv = script.Reveal().starts_with("#!") ? std::vector<std::string>{path}
                                                        : std::vector<std::string>{"/bin/bash", path};
+    const auto reboot_request = context.files.Real(kRebootRequest);
+    std::error_code ignored;
+    if (!context.dry_run) std::filesystem::remove(reboot_request, ignored);  // an old request is not this one's
     command.env = {{"NODE_NAME", context.identity.node_name},
                    {"NODEBOOT_PHASE", kind_.phase},
-                   {"NODEBOOT_INSTANCE_ID", context.identity.instance_id}};
+                   {"NODEBOOT_INSTANCE_ID", context.identity.instance_id},
+                   {"NODEBOOT_REBOOT_REQUEST", reboot_request.string()}};
     const int timeout_seconds = which_ == Which::kPreInstall ? context.config.scripts.pre_install_timeout_seconds
                                                               : context.config.scripts.post_install_timeout_seconds;
     command.timeout = std::chrono::seconds(timeout_seconds);
@@ -67,9 +111,39 @@ class ScriptPhase : public run::Phase {
       tail.Add(line);
     };
 
+    // A script an earlier nodeboot left running (that nodeboot was SIGKILLed: its group lives
+    // on) must not get a second copy beside it, --rerun-scripts or not.
+    const auto pid_file = context.files.Real(fmt::format("{}/{}.pid", Paths::kScriptsDir, kind_.phase));
+    if (const int group = RunningGroup(pid_file, kind_.phase); group > 0) {
+      return {Error{kind_.interrupted_code,
+                    fmt::format("the {} script an earlier run started still runs (process group {}); nodeboot does "
+                                "not start a second copy: wait for it, or stop it with `kill -TERM -{}`",
+                                kind_.phase, group, group),
+                    kind_.failed_exit},
+              {},
+              false,
+              /*not_started=*/true};
+    }
+    if (!context.dry_run) {
+      command.on_start = [&pid_file](int pid) {
+        [[maybe_unused]] auto ignored_status = WriteFileAtomically(pid_file, fmt::format("{}\n", pid),
+                                                                   std::filesystem::perms(0600),
+                                                                   std::filesystem::perms(0700));
+      };
+    }
     auto result = context.runner.Run(command);
+    // This nodeboot saw it end; only one that dies first leaves the record for the next run.
+    if (!context.dry_run) std::filesystem::remove(pid_file, ignored);
     if (!result) {
       return {Error{kind_.failed_code, fmt::format("{} script {}: {}", kind_.phase, path, result.error().message),
+                    kind_.failed_exit},
+              tail.Lines()};
+    }
+    if (result->stopped_by != 0) {
+      return {Error{kind_.interrupted_code,
+                    fmt::format("{} script {} was stopped: nodeboot got {} and passed it on to the script's process "
+                                "group (exit {})",
+                                kind_.phase, path, SignalName(result->stopped_by), result->exit_code),
                     kind_.failed_exit},
               tail.Lines()};
     }
@@ -88,7 +162,10 @@ class ScriptPhase : public run::Phase {
                     kind_.failed_exit},
               tail.Lines()};
     }
-    return {Ok(), {}};
+    // Asked for only by a script that succeeded; the request is consumed here.
+    const bool reboot = !context.dry_run && std::filesystem::exists(std::filesystem::symlink_status(reboot_request, ignored));
+    if (reboot) std::filesystem::remove(reboot_request, ignored);
+    return {Ok(), {}, reboot};
   }
 
  private:

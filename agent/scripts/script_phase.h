@@ -2,7 +2,10 @@
 // /var/lib/nodeboot/scripts/ (dir 0700, file 0700) and run by its shebang, else /bin/bash,
 // from /, with stdin from /dev/null and NODE_NAME, NODEBOOT_PHASE, NODEBOOT_INSTANCE_ID set.
 // Each output line goes to the agent log; the last 64 KiB are kept for state and the report.
-// On timeout the script's whole process group gets SIGTERM, then SIGKILL 10 s later.
+// On timeout, or when nodeboot is stopped (ShutdownSignals), the script's whole process group gets
+// SIGTERM, then SIGKILL 10 s later; a stopped script is NB-*-INTERRUPTED. A script asks for a
+// reboot by creating the file named by $NODEBOOT_REBOOT_REQUEST and exiting 0 (README "A killed,
+// stopped or rebooted run").
 #pragma once
 
 #include <memory>

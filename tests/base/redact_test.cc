@@ -30,6 +30,18 @@ TEST(Redactor, ScriptOutputAlsoMasksTheScriptsWords) {
   EXPECT_EQ(redactor.Redact("echo"), "echo");  // short words stay
 }
 
+// Issue 15.10: credentials in a URL's userinfo and query.
+TEST(UrlCredentials, UserinfoAndCredentialQueryValuesOnly) {
+  EXPECT_EQ(UrlCredentials("https://user:pa55word@host:8443/p?x=1"),
+            (std::vector<std::string>{"user:pa55word", "pa55word"}));
+  EXPECT_EQ(UrlCredentials("https://host/r?region=eu&access_token=abc123&X-Amz-Signature=f00d#frag"),
+            (std::vector<std::string>{"abc123", "f00d"}));
+  EXPECT_TRUE(UrlCredentials("https://host/v1/tasks/t-1/result?region=eu&token=").empty());
+  EXPECT_TRUE(UrlCredentials("https://host/path@with-at").empty());  // '@' after the authority
+  EXPECT_EQ(RedactUrl("https://user:pa55word@host/r?apikey=k3y&a=b"), "https://***@host/r?apikey=***&a=b");
+  EXPECT_EQ(RedactUrl("not a url"), "not a url");
+}
+
 TEST(OutputTail, KeepsTheLastBytesAsWholeLines) {
   OutputTail tail(10);
   for (const char* line : {"aaaa", "bbbb", "cccc"}) tail.Add(line);

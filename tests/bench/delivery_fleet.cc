@@ -323,7 +323,8 @@ Figures Simulate(const Scenario& scenario) {
       [&sim](milliseconds delay) { sim.SleepFor(delay.count()); },
       [&random, &scenario] {
         return scenario.jitter ? std::uniform_real_distribution<double>(0.0, 1.0)(random) : 1.0;
-      }};
+      },
+      {}};
 
   std::vector<Node> nodes(static_cast<size_t>(scenario.agents));
   for (size_t i = 0; i < nodes.size(); ++i) {

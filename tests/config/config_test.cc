@@ -159,6 +159,24 @@ TEST(NodeConfig, JsonWithTabsIsAccepted) {
   EXPECT_EQ(result.config.node.name, "w1");
 }
 
+// Issue 15.11: the JSON fallback kept the last of two equal keys.
+TEST(NodeConfig, JsonWithARepeatedKeyIsRefused) {
+  const auto result = Parse("{\n\t\"nodeTemplate\": {\"k8sTags\": {\"team\": \"a\", \"team\": \"b\"}}\n}\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(Errors(result), HasSubstr("appears more than once"));
+}
+
+// Issue 15.10: a token in task.url's userinfo was echoed by the error; one in its query is a secret.
+TEST(NodeConfig, CredentialsInTheTaskUrlAreNeitherEchoedNorKept) {
+  auto result = Parse("task: {id: t, url: 'https://me:USERINFO-CANARY@x/r', token: tok-123456789}\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(Errors(result), HasSubstr("https://***@x/r"));
+  EXPECT_THAT(Errors(result), ::testing::Not(HasSubstr("USERINFO-CANARY")));
+  result = Parse("task: {id: t, url: 'https://x/r?region=1&X-Amz-Signature=QUERY-CANARY', token: tok-123456789}\n");
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  EXPECT_THAT(result.config.SecretValues(), ::testing::Contains("QUERY-CANARY"));
+}
+
 // Found by tests/fuzz/config_fuzz: yaml-cpp 0.7.0's LoadAll never returns on a stream with a
 // lone ',' and allocates until the process dies; the document parser must fail instead.
 TEST(NodeConfig, YamlThatStallsTheParserIsAnErrorNotAHang) {

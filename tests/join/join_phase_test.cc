@@ -59,7 +59,7 @@ class JoinPhaseTest : public ::testing::Test {
                          [this](std::chrono::milliseconds d) { now_ += d; }};
     auto phase = MakeJoinPhase(environment);
     run::PhaseContext context{config_, identity_,       paths_,           runner_,
-                              *files_, /*repair=*/true, /*dry_run=*/false};
+                              *files_, /*repair=*/true, /*dry_run=*/false, {}};
     return phase->Run(context);
   }
 

@@ -54,6 +54,7 @@ class ReadinessTest : public ::testing::Test {
   Status Wait(milliseconds budget) {
     ReadinessPolicy policy;
     policy.budget = budget;
+    policy.stopped = stopped_;
     ReadinessClock clock{[this] { return now_; },
                          [this](milliseconds delay) {
                            sleeps_.push_back(delay.count());
@@ -75,7 +76,21 @@ class ReadinessTest : public ::testing::Test {
   std::vector<int64_t> sleeps_;
   std::vector<std::string> progress_;
   int credentials_missing_for_ = 0;
+  std::function<bool()> stopped_;
 };
+
+// Issue 15.3: a stop signal must not wait out the readiness budget (600 s by default).
+TEST_F(ReadinessTest, AStopEndsTheWaitWithinASleepSlice) {
+  http_.answers = {Answer(200, Node("False"))};
+  int polls_until_stop = 2;
+  stopped_ = [&] { return http_.requests.size() >= static_cast<size_t>(polls_until_stop); };
+  const Status status = Wait(std::chrono::seconds(600));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().exit_code, 30);
+  EXPECT_THAT(status.error().message, ::testing::HasSubstr("stopped while waiting for Node worker-1"));
+  EXPECT_EQ(http_.requests.size(), 2u);
+  for (const int64_t sleep : sleeps_) EXPECT_LE(sleep, 200);
+}
 
 TEST_F(ReadinessTest, ReadyAfterAFewPollsWithExponentialBackoff) {
   http_.answers = {Answer(404, {{"message", "nodes \"worker-1\" not found"}}),

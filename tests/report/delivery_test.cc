@@ -59,7 +59,8 @@ struct FakeClock {
               now += d;
               wall += d;
             },
-            [this] { return random; }};
+            [this] { return random; },
+            {}};
   }
 };
 
@@ -100,11 +101,38 @@ TEST_F(DeliveryTest, TwoServiceUnavailableThenDeliveredWithOneIdempotencyKey) {
   }
 }
 
-TEST_F(DeliveryTest, JitterIsUniformBelowTheExponentialCeiling) {
+TEST_F(DeliveryTest, JitterIsUniformBetweenTheBaseAndTheExponentialCeiling) {
   clock_.random = 0.25;
   client_.Answer({Status(500), Status(502), Status(504), Status(200)});
   EXPECT_EQ(Send().outcome, DeliveryOutcome::kDelivered);
-  EXPECT_THAT(clock_.sleeps, ElementsAre(milliseconds(250), milliseconds(500), milliseconds(1000)));
+  EXPECT_THAT(clock_.sleeps, ElementsAre(milliseconds(1000), milliseconds(1250), milliseconds(1750)));
+}
+
+// Issue 15.9: `Retry-After: 0` (or a past date) gave 2,277 POSTs in 3 s.
+TEST_F(DeliveryTest, RetryAfterZeroOrInThePastWaitsAtLeastTheBaseAndAttemptsAreCapped) {
+  client_.Answer({Status(429, {{"retry-after", "0"}}), Status(503, {{"retry-after", "Wed, 21 Oct 2015 07:00:00 GMT"}}),
+                  Status(200)});
+  EXPECT_EQ(Send().outcome, DeliveryOutcome::kDelivered);
+  EXPECT_THAT(clock_.sleeps, ElementsAre(seconds(1), seconds(1)));
+
+  FakeHttpClient client;
+  client.Answer({Status(429, {{"retry-after", "0"}})});
+  clock_.sleeps.clear();
+  const auto result = Deliver(client, target_, "{}", "run-2", {}, clock_.Clock(), clock_.now + seconds(300));
+  EXPECT_EQ(result.outcome, DeliveryOutcome::kPending);
+  EXPECT_EQ(result.attempts, 20);
+  EXPECT_THAT(result.detail, HasSubstr("gave up after 20 attempts"));
+  for (const auto& sleep : clock_.sleeps) EXPECT_GE(sleep, seconds(1));
+}
+
+TEST_F(DeliveryTest, AStopEndsTheRetriesAtOnce) {
+  client_.Answer({Refused()});
+  DeliveryClock clock = clock_.Clock();
+  clock.stopped = [] { return true; };
+  const auto result = Deliver(client_, target_, "{}", "run-1", {}, clock, clock_.now + seconds(300));
+  EXPECT_EQ(result.outcome, DeliveryOutcome::kPending);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_THAT(result.detail, HasSubstr("being stopped"));
 }
 
 TEST_F(DeliveryTest, RetryAfterIsHonouredOn429AndOn503) {
@@ -185,8 +213,8 @@ TEST(BackoffDelay, ExponentialWithACap) {
   EXPECT_EQ(BackoffDelay(3, policy, 1.0), seconds(8));
   EXPECT_EQ(BackoffDelay(6, policy, 1.0), seconds(60));
   EXPECT_EQ(BackoffDelay(1000, policy, 1.0), seconds(60));
-  EXPECT_EQ(BackoffDelay(5, policy, 0.0), seconds(0));
-  EXPECT_EQ(BackoffDelay(5, policy, 0.5), seconds(16));
+  EXPECT_EQ(BackoffDelay(5, policy, 0.0), seconds(1));  // never below the base
+  EXPECT_EQ(BackoffDelay(5, policy, 0.5), milliseconds(16500));
 }
 
 TEST(ParseRetryAfter, SecondsAndTheThreeHttpDateForms) {

@@ -397,6 +397,76 @@ TEST_F(ReportTest, LogsReadsOnlyTheTailOfALargeMessagesFile) {
             "Nov 22 10:00:59 host cloud-init[812]: step 299\n");
 }
 
+// Issue 15.7 and 15.8: a link `<uuid>.json -> /etc/shadow` in the outbox was sent with the
+// node's token, and one file over the size limit blocked every later report.
+TEST_F(ReportTest, OutboxFilesThatAreLinksOrOversizedAreSetAsideAndTheRestIsDelivered) {
+  root_.Write("etc/shadow-copy", "root:SHADOW-CANARY-77:19000:0:99999:7:::\n");
+  fs::create_directories(Outbox());
+  const std::string link = "11111111-2222-4333-8444-555555555555";
+  const std::string big = "22222222-2222-4333-8444-555555555555";
+  fs::create_symlink(root_.path() / "etc/shadow-copy", Outbox() / (link + ".json"));
+  root_.Write(("var/lib/nodeboot/outbox/" + big + ".json"), std::string((16 << 20) + 1, ' '));
+  WriteConfig("true\n");
+  const auto run = Run();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(State()["lastRun"]["report"]["status"], "delivered");
+  const auto requests = server_->Requests();
+  ASSERT_EQ(requests.size(), 1u);  // this run's report, and nothing else
+  for (const auto& request : requests) {
+    EXPECT_THAT(request["body"].get<std::string>(), Not(HasSubstr("SHADOW-CANARY")));
+  }
+  EXPECT_THAT(OutboxFiles(), ElementsAre(link + ".json.unsafe", big + ".json.unsafe"));
+  EXPECT_TRUE(fs::is_symlink(Outbox() / (link + ".json.unsafe")));
+  EXPECT_THAT(run.err, HasSubstr("a symbolic link; set aside"));
+  EXPECT_THAT(run.err, HasSubstr("over the 16777216 byte limit"));
+  EXPECT_EQ(Slurp(root_.path() / "etc/shadow-copy"), "root:SHADOW-CANARY-77:19000:0:99999:7:::\n");
+}
+
+// Issue 15.8: reports waiting for ever kept the report timer starting a flush every 5 minutes.
+TEST_F(ReportTest, AReportWaitingOverAWeekIsSetAsideLoggedAndCountedInStatus) {
+  WriteConfig("true\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  const std::string old = "33333333-2222-4333-8444-555555555555";
+  root_.Write("var/lib/nodeboot/outbox/" + old + ".json", "{\"runId\":\"" + old + "\"}");
+  fs::last_write_time(Outbox() / (old + ".json"), fs::file_time_type::clock::now() - std::chrono::hours(24 * 8));
+  const auto flush = Nodeboot({"report", "--flush"});
+  EXPECT_EQ(flush.exit_code, 0) << flush.err;
+  EXPECT_THAT(flush.err, HasSubstr("waited over 7 days undelivered"));
+  EXPECT_EQ(server_->Requests().size(), 1u);  // the run's own report only
+  EXPECT_THAT(OutboxFiles(), ElementsAre(old + ".expired.json"));
+  EXPECT_THAT(Nodeboot({"status"}).out, HasSubstr("0 refused, 1 expired, 0 unsafe report file(s) set aside"));
+  EXPECT_EQ(json::parse(Nodeboot({"status", "--output", "json"}).out)["outboxAside"]["expired"], 1);
+  // What the report timer's condition matches: a waiting report, not one set aside.
+  const std::string unit = Slurp(fs::path(NODEBOOT_SOURCE_DIR) / "packaging/systemd/nodeboot-report.service");
+  EXPECT_THAT(unit, HasSubstr(std::string("ConditionPathExistsGlob=/var/lib/nodeboot/outbox/") + std::string(8, '?') + "-" +
+                              std::string(4, '?') + "-" + std::string(4, '?') + "-" + std::string(4, '?') + "-" +
+                              std::string(12, '?') + ".json"));
+  EXPECT_THAT(unit, Not(HasSubstr("ConditionDirectoryNotEmpty")));
+}
+
+// Issue 15.10: a token in task.url's query was printed by `status` and kept in state; one in its
+// userinfo was echoed by `validate`'s error.
+TEST_F(ReportTest, CredentialsInTheTaskUrlAreMaskedEverywhere) {
+  url_ = server_->Url() + "?access_token=QUERY-CANARY-31337&region=eu";
+  WriteConfig("echo \"$0\" >/dev/null\n");
+  const auto run = Run();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(server_->Requests().size(), 1u);
+  std::string everything = run.out + run.err;
+  everything += Nodeboot({"status"}).out + Nodeboot({"status", "--output", "json"}).out;
+  everything += Slurp(root_.path() / "var/lib/nodeboot/state.json");
+  everything += Slurp(root_.path() / "var/log/nodeboot/nodeboot.log");
+  EXPECT_THAT(everything, HasSubstr("access_token=***"));
+  EXPECT_THAT(everything, Not(HasSubstr("QUERY-CANARY")));
+
+  url_ = "https://reporter:USERINFO-CANARY-4242@tasks.example.com/v1/tasks/t/result";
+  WriteConfig("true\n");
+  const auto validate = RunNodeboot({"validate", "--config", (root_.path() / "etc/nodeboot/config.yaml").string()});
+  EXPECT_EQ(validate.exit_code, 2);
+  EXPECT_THAT(validate.out, HasSubstr("task.url"));
+  EXPECT_THAT(validate.out + validate.err, Not(HasSubstr("USERINFO-CANARY")));
+}
+
 TEST(ExplainTest, PrintsCauseAndSolutionForCodesAndLogLines) {
   const auto code = RunNodeboot({"explain", "NB-STORAGE-UNSAFE-DISK"});
   EXPECT_EQ(code.exit_code, 0);

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "agent/run/engine.h"
 
 namespace nodeboot::run {
@@ -14,14 +16,18 @@ class FakePhase : public Phase {
  public:
   FakePhase(std::string name, bool script, Status result = Ok(), std::string nothing = "")
       : name_(std::move(name)), script_(script), result_(std::move(result)), nothing_(std::move(nothing)) {}
+  Error InterruptedError(std::string message) const override { return Error{"NB-X-INTERRUPTED", std::move(message), 10}; }
   std::string_view name() const override { return name_; }
   bool is_script() const override { return script_; }
   std::string NothingToDo(const config::NodeConfig&) const override { return nothing_; }
   PhaseOutcome Run(PhaseContext&) override {
     ++runs;
-    return {result_, {"line one", "line two"}};
+    if (during) during();
+    return {result_, {"line one", "line two"}, reboot};
   }
   int runs = 0;
+  bool reboot = false;
+  std::function<void()> during;
 
  private:
   std::string name_;
@@ -42,14 +48,15 @@ class EngineTest : public ::testing::Test {
     return static_cast<FakePhase&>(*phases_.back());
   }
   RunRecord Run(const Selection& selection = {}) {
-    PhaseContext context{config_, identity_, paths_, runner_, *files_, selection.repair, false};
-    return RunPhases(phases_, context, selection, state_);
+    PhaseContext context{config_, identity_, paths_, runner_, *files_, selection.repair, false, {}};
+    return RunPhases(phases_, context, selection, state_, hooks_);
   }
   std::vector<std::string> Statuses(const RunRecord& run) {
     std::vector<std::string> statuses;
-    for (const auto& phase : run.phases) statuses.push_back(phase.status);
+    for (const auto& phase : run.phases) statuses.emplace_back(ToString(phase.status));
     return statuses;
   }
+  RunHooks hooks_;
 
   config::NodeConfig config_;
   Identity identity_{"w1", "i-1", "boot", "run-1"};
@@ -66,8 +73,8 @@ TEST_F(EngineTest, RunsEveryPhaseInOrderAndRecordsIt) {
   const auto run = Run();
   EXPECT_EQ(pre.runs, 1);
   EXPECT_EQ(storage.runs, 1);
-  EXPECT_EQ(run.status, "succeeded");
-  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.status, RunStatus::kSucceeded);
+  EXPECT_EQ(run.ExitCode(), 0);
   EXPECT_THAT(Statuses(run), ElementsAre("succeeded", "succeeded"));
   EXPECT_TRUE(state_.Succeeded("preInstall"));
   EXPECT_EQ(run.phases[0].run_id, "run-1");
@@ -79,9 +86,10 @@ TEST_F(EngineTest, AFailureStopsTheRunWithItsExitCode) {
   const auto run = Run();
   EXPECT_EQ(storage.runs, 0);
   EXPECT_THAT(Statuses(run), ElementsAre("failed", "not-run"));
-  EXPECT_EQ(run.exit_code, 10);
-  EXPECT_EQ(run.failed_phase, "preInstall");
-  EXPECT_EQ(run.error_code, "NB-PREINSTALL-FAILED");
+  EXPECT_EQ(run.ExitCode(), 10);
+  ASSERT_NE(run.FailedPhase(), nullptr);
+  EXPECT_EQ(run.FailedPhase()->name, "preInstall");
+  EXPECT_EQ(run.FailedPhase()->error_code, "NB-PREINSTALL-FAILED");
   EXPECT_THAT(run.phases[0].output, ElementsAre("line one", "line two"));
   EXPECT_EQ(run.phases[1].reason, "phase preInstall failed");
 }
@@ -123,7 +131,103 @@ TEST_F(EngineTest, OnlySkipAndNothingToDo) {
   EXPECT_EQ(run.phases[0].reason, "skipped by --skip");
   EXPECT_EQ(run.phases[1].reason, "not selected (--only)");
   EXPECT_EQ(run.phases[2].reason, "no cluster to join");
-  EXPECT_EQ(run.status, "succeeded");
+  EXPECT_EQ(run.status, RunStatus::kSucceeded);
+}
+
+// Issue 15.1: each phase's start and end are saved as they happen.
+TEST_F(EngineTest, EachPhaseIsCheckpointedWhenItStartsAndWhenItEnds) {
+  std::vector<std::string> saved;
+  hooks_.checkpoint = [&saved](const State& state) {
+    saved.push_back(fmt::format("{}:{}:{}", state.last_run->phases.back().name,
+                                ToString(state.last_run->phases.back().status), ToString(state.last_run->status)));
+    return Ok();
+  };
+  auto& pre = Add("preInstall", true);
+  Add("storage", false);
+  pre.during = [&] { EXPECT_EQ(state_.phases.at("preInstall").status, PhaseStatus::kRunning); };
+  Run();
+  EXPECT_THAT(saved, ElementsAre("preInstall:running:running", "preInstall:succeeded:running",
+                                 "storage:running:running", "storage:succeeded:running"));
+}
+
+TEST_F(EngineTest, APhaseWhoseStartCannotBeRecordedDoesNotRun) {
+  hooks_.checkpoint = [](const State&) -> Status { return Error::Internal("write state.json: No space left on device"); };
+  auto& pre = Add("preInstall", true);
+  const auto run = Run();
+  EXPECT_EQ(pre.runs, 0);
+  EXPECT_THAT(Statuses(run), ElementsAre("failed"));
+  EXPECT_THAT(run.phases[0].error_message, HasSubstr("No space left"));
+  EXPECT_EQ(run.ExitCode(), 1);
+  EXPECT_FALSE(state_.phases.contains("preInstall"));
+}
+
+// Issue 15.2: a script that a dead run left running is not run again blindly; other phases are.
+TEST_F(EngineTest, AScriptLeftInterruptedIsReportedNotRerunUnlessAsked) {
+  auto& pre = Add("preInstall", true);
+  auto& storage = Add("storage", false);
+  PhaseRecord running;
+  running.status = PhaseStatus::kRunning;
+  running.started_at = "T0";
+  running.run_id = "r0";
+  running.name = "preInstall";
+  state_.phases["preInstall"] = running;
+  running.name = "storage";
+  state_.phases["storage"] = running;
+  state_.last_run.emplace();
+  state_.last_run->run_id = "r0";
+  ASSERT_TRUE(MarkDeadRunInterrupted(state_));
+  EXPECT_EQ(state_.last_run->status, RunStatus::kInterrupted);
+  EXPECT_EQ(state_.last_run->ExitCode(), std::nullopt);
+  const auto plain = Run();
+  EXPECT_EQ(pre.runs, 0);
+  EXPECT_THAT(Statuses(plain), ElementsAre("failed", "not-run"));
+  EXPECT_EQ(plain.phases[0].error_code, "NB-X-INTERRUPTED");
+  EXPECT_THAT(plain.phases[0].error_message, HasSubstr("--rerun-scripts"));
+  EXPECT_EQ(plain.ExitCode(), 10);
+  Run();  // nothing loops: the same answer again
+  EXPECT_EQ(pre.runs, 0);
+  Selection rerun;
+  rerun.rerun_scripts = true;
+  Run(rerun);
+  EXPECT_EQ(pre.runs, 1);
+  EXPECT_EQ(storage.runs, 1);  // an interrupted non-script phase runs again (it re-checks)
+}
+
+TEST_F(EngineTest, AStopSignalInterruptsThePhaseAndNothingStartsAfterIt) {
+  int signal = 0;
+  hooks_.stop_signal = [&signal] { return signal; };
+  auto& pre = Add("preInstall", true, Error{"NB-X-FAILED", "stopped", 10});
+  auto& storage = Add("storage", false);
+  pre.during = [&signal] { signal = 15; };
+  const auto run = Run();
+  EXPECT_EQ(storage.runs, 0);
+  EXPECT_THAT(Statuses(run), ElementsAre("interrupted", "not-run"));
+  EXPECT_EQ(run.status, RunStatus::kInterrupted);
+  EXPECT_EQ(run.ExitCode(), 143);
+  EXPECT_EQ(state_.phases.at("preInstall").status, PhaseStatus::kInterrupted);
+}
+
+TEST_F(EngineTest, ARebootRequestEndsTheRunAndTheNextRunGoesOn) {
+  auto& pre = Add("preInstall", true);
+  auto& storage = Add("storage", false);
+  pre.reboot = true;
+  const auto first = Run();
+  EXPECT_THAT(Statuses(first), ElementsAre("succeeded", "not-run"));
+  EXPECT_EQ(first.status, RunStatus::kRebooting);
+  EXPECT_EQ(first.ExitCode(), 0);
+  EXPECT_TRUE(first.phases[0].reboot_requested);
+  const auto second = Run();
+  EXPECT_THAT(Statuses(second), ElementsAre("skipped", "succeeded"));
+  EXPECT_EQ(pre.runs, 1);
+  EXPECT_EQ(storage.runs, 1);
+}
+
+TEST_F(EngineTest, RecordedTextPassesTheRedactorWhereItIsMade) {
+  hooks_.redactor = Redactor({"line two"});
+  Add("preInstall", true, Error{"NB-X-FAILED", "it said line two", 10});
+  const auto run = Run();
+  EXPECT_THAT(run.phases[0].output, ElementsAre("line one", "***"));
+  EXPECT_EQ(run.phases[0].error_message, "it said ***");
 }
 
 }  // namespace
