@@ -36,10 +36,20 @@ VolumeMatch MatchVolume(const Disk& disk, const std::string& id) {
   return VolumeMatch::kNone;
 }
 
+bool WwnMatches(const Disk& disk, const std::string& wwn) {
+  if (wwn.empty() || disk.wwid.empty()) return false;
+  std::string hex = Lower(disk.wwid);
+  for (const std::string_view prefix : {"naa.", "eui.", "0x"}) {
+    if (hex.starts_with(prefix)) hex = hex.substr(prefix.size());
+  }
+  return hex == wwn;
+}
+
 DiskAttributes Classify(const Disk& disk, const Inventory& inventory) {
   for (size_t i = 0; i < inventory.disks.size(); ++i) {
     const auto& volume = inventory.disks[i];
-    const VolumeMatch match = MatchVolume(disk, volume.id);
+    VolumeMatch match = MatchVolume(disk, volume.id);
+    if (match == VolumeMatch::kNone && WwnMatches(disk, volume.wwn)) match = VolumeMatch::kWwn;
     if (match == VolumeMatch::kNone) continue;
     return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id,
             fmt::format("disks[{}] by {}", i, match == VolumeMatch::kSerial ? "serial" : "WWN")};

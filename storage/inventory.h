@@ -16,6 +16,7 @@ struct InventoryVolume {  // one `disks:` entry
   std::string volume_type;
   std::optional<bool> encrypted;
   std::string cmk_id;
+  std::string wwn;  // lowercase hex without a prefix; "" when the inventory does not say
 };
 
 struct TemplateVolume {  // one nodeTemplate.dataVolumes entry
@@ -45,5 +46,8 @@ enum class VolumeMatch { kNone, kSerial, kWwn };
 //   so that a short id cannot match by chance.
 // The serial is tried first.
 VolumeMatch MatchVolume(const Disk& disk, const std::string& id);
+// Whether the disk's WWN (device/wwid: "naa.<hex>", "eui.<hex>", or plain hex) is `wwn`
+// (lowercase hex, as the config keeps it).
+bool WwnMatches(const Disk& disk, const std::string& wwn);
 
 }  // namespace nodeboot::storage

@@ -180,6 +180,16 @@ void ParseDisks(const Document* list, std::vector<InventoryDisk>& disks, ConfigE
       if (disk.encrypted == false) fields.Fail("cmkid", "set on a disk marked encrypted: \"0\"");
       disk.cmk_id = *cmk;
     }
+    if (auto wwn = fields.String("wwn")) {
+      static const std::regex kWwn("^(0x|naa\\.)?([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32})$");
+      std::smatch match;
+      if (!std::regex_match(*wwn, match, kWwn)) {
+        fields.Fail("wwn", fmt::format("must be 16 or 32 hex digits (optionally after 0x or naa.), got \"{}\"", *wwn));
+      } else {
+        disk.wwn = match[2].str();
+        std::transform(disk.wwn.begin(), disk.wwn.end(), disk.wwn.begin(), [](unsigned char c) { return std::tolower(c); });
+      }
+    }
     fields.Finish();
     disks.push_back(std::move(disk));
   }

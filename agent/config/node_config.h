@@ -50,6 +50,9 @@ struct InventoryDisk {
   std::optional<int64_t> size_gib;
   std::optional<bool> encrypted;
   std::string cmk_id;
+  // The volume's WWN (the EVS API's `wwn`), lowercase hex without a prefix: SCSI disks show it
+  // in device/wwid (naa.<wwn>), and their serial need not carry the volume id.
+  std::string wwn;
 };
 
 struct ScriptsSection {

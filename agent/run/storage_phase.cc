@@ -18,7 +18,7 @@ storage::PlanInput ToPlanInput(const config::NodeConfig& config, const Paths& pa
   storage::PlanInput input;
   input.spec = *config.node_template.storage;
   for (const auto& disk : config.disks) {
-    input.inventory.disks.push_back({disk.id, disk.volume_type, disk.encrypted, disk.cmk_id});
+    input.inventory.disks.push_back({disk.id, disk.volume_type, disk.encrypted, disk.cmk_id, disk.wwn});
   }
   for (const auto& volume : config.node_template.data_volumes) {
     input.inventory.data_volumes.push_back({volume.volume_type, volume.size_gib, volume.encrypted, volume.cmk_id});

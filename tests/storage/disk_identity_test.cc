@@ -52,7 +52,7 @@ class SysBlock {
 
 Inventory OneVolume(const std::string& id, const std::string& type) {
   Inventory inventory;
-  inventory.disks.push_back({id, type, std::nullopt, ""});
+  inventory.disks.push_back({id, type, std::nullopt, "", ""});
   return inventory;
 }
 
@@ -293,7 +293,7 @@ TEST(DiskIdentityInventory, NvmeMatchesItsSerialNumber) {
   sys.Write("nvme1n1", "device/serial", "nvmeser             \n");
   sys.Write("nvme1n1", "wwid", "nvme.1b36-6e766d65736572-51454d55204e564d65204374726c-00000001\n");
   Inventory inventory = OneVolume(kVolumeId, "SAS");
-  inventory.disks.push_back({"00000000-0000-4000-8000-000000000001", "SSD", true, "cmk-1"});
+  inventory.disks.push_back({"00000000-0000-4000-8000-000000000001", "SSD", true, "cmk-1", ""});
   const DiskAttributes first = Classify(sys.Read("nvme0n1"), inventory);
   EXPECT_EQ(first.source, "disks[0] by serial");
   EXPECT_EQ(first.volume_type, "SAS");
@@ -305,10 +305,25 @@ TEST(DiskIdentityInventory, NvmeNamespaceUuidCarriesTheId) {
   sys.Write("nvme0n1", "device/serial", "S5GXNX0R123456\n");
   sys.Write("nvme0n1", "wwid", "uuid.5a2b3c4d-1e2f-4a5b-8c9d-0e1f2a3b4c5d\n");
   Inventory inventory = OneVolume("00000000-0000-4000-8000-000000000001", "SSD");
-  inventory.disks.push_back({kVolumeId, "SAS", false, ""});
+  inventory.disks.push_back({kVolumeId, "SAS", false, "", ""});
   const DiskAttributes attributes = Classify(sys.Read("nvme0n1"), inventory);
   EXPECT_EQ(attributes.source, "disks[1] by WWN");
   EXPECT_EQ(attributes.encrypted, false);
+}
+
+// Huawei's SCSI EVS disks: the volume's own `wwn` (API field, configured as disks[].wwn) is what
+// the kernel shows in device/wwid, and it does not contain the volume UUID.
+TEST(DiskIdentityInventory, ScsiMatchesTheConfiguredWwn) {
+  SysBlock sys;
+  sys.Write("sda", "device/wwid", "naa.6888603000008b32fa16688d09368506\n");
+  Inventory inventory = OneVolume(kVolumeId, "SSD");
+  EXPECT_EQ(Classify(sys.Read("sda"), inventory).kind, "local");  // the UUID is not in an NAA
+  inventory.disks[0].wwn = "6888603000008b32fa16688d09368506";
+  const DiskAttributes attributes = Classify(sys.Read("sda"), inventory);
+  EXPECT_EQ(attributes.source, "disks[0] by WWN");
+  EXPECT_EQ(attributes.volume_type, "SSD");
+  inventory.disks[0].wwn = "6888603000008b32fa16688d09368507";  // one digit off
+  EXPECT_EQ(Classify(sys.Read("sda"), inventory).kind, "local");
 }
 
 }  // namespace

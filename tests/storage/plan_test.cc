@@ -170,8 +170,8 @@ TEST(Plan, MatchLabelsAreLooseAndTypeIsCaseInsensitive) {
   Observations observed;
   observed.disks = {MakeDisk("vdb", 100), MakeDisk("vdc", 200), MakeDisk("vdd", 200)};
   PlanInput input = Input(spec, {});
-  input.inventory.disks = {{"aaaaaaaa-1111-2222-3333-444444444444", "SAS", false, ""},
-                           {"bbbbbbbb-1111-2222-3333-444444444444", "SSD", false, ""}};
+  input.inventory.disks = {{"aaaaaaaa-1111-2222-3333-444444444444", "SAS", false, "", ""},
+                           {"bbbbbbbb-1111-2222-3333-444444444444", "SSD", false, "", ""}};
   observed.disks[1].serial = "bbbbbbbb-1111-2222-3";  // virtio: the first 20 characters, dashes kept
   observed.disks[2].serial = "aaaaaaaa111122223333";  // or without dashes
   auto plan = BuildPlan(input, observed, "");
