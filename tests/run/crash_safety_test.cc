@@ -49,22 +49,9 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds l
 class Background {
  public:
   Background(const std::vector<std::string>& args, const fs::path& dir) : out_(dir / "bg.out"), err_(dir / "bg.err") {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int in = ::open("/dev/null", O_RDONLY);
-      const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      std::vector<std::string> argv{NODEBOOT_BINARY};
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      ::execv(c[0], c.data());
-      ::_exit(127);
-    }
+    std::vector<std::string> argv{NODEBOOT_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = testing::StartProcess(argv, {}, out_, err_);
   }
   ~Background() {
     if (pid_ > 0 && !exit_) {

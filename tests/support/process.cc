@@ -10,10 +10,8 @@
 
 namespace nodeboot::testing {
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
-  TempDir capture;
-  const auto out_path = capture.path() / "out";
-  const auto err_path = capture.path() / "err";
+pid_t StartProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::filesystem::path& out_path, const std::filesystem::path& err_path) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -30,6 +28,14 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::map<st
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  TempDir capture;
+  const auto out_path = capture.path() / "out";
+  const auto err_path = capture.path() / "err";
+  const pid_t pid = StartProcess(argv, env, out_path, err_path);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
   }

@@ -2,6 +2,9 @@
 // stderr separately: what integration tests assert on.
 #pragma once
 
+#include <sys/types.h>
+
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,6 +19,10 @@ struct ProcessResult {
 
 // `env` entries are added to (or override) the inherited environment.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+
+// Starts `argv` with stdin /dev/null and stdout/stderr into the two files; the caller waits.
+pid_t StartProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                   const std::filesystem::path& out_path, const std::filesystem::path& err_path);
 
 // RunProcess({NODEBOOT_BINARY, args...}).
 ProcessResult RunNodeboot(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
