@@ -2,6 +2,7 @@
 // storage), where an unknown key is an error: a typo must not silently fall back to a default.
 #include "agent/config/load.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -26,6 +27,11 @@ constexpr size_t kMaxConfigBytes = 4 << 20;
 using Unknown = Fields::UnknownKeys;
 
 bool IsAbsolutePath(std::string_view path) { return !path.empty() && path.front() == '/'; }
+
+bool IsIpAddress(const std::string& text) {
+  in6_addr address{};
+  return inet_pton(AF_INET, text.c_str(), &address) == 1 || inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
 
 // "https://host[:port][/path]" with a non-empty host and nothing that needs quoting.
 std::string CheckUrl(std::string_view url, bool https_only) {
@@ -95,6 +101,28 @@ void ParseTask(Fields fields, const Paths& paths, TaskSection& task) {
   fields.Finish();
 }
 
+// clusterDNS (a list of IP addresses) and clusterDomain (a DNS subdomain), as the kubelet's
+// KubeletConfiguration takes them.
+void ParseClusterDns(Fields& fields, ClusterSection& cluster) {
+  if (const Document* list = fields.List("clusterDNS")) {
+    for (size_t i = 0; i < list->items.size(); ++i) {
+      const Document& item = list->items[i];
+      const std::string path = IndexPath("clusterDNS", i);
+      if (!item.is_scalar() || !IsIpAddress(item.scalar)) {
+        fields.Fail(path, fmt::format("must be an IPv4 or IPv6 address, got {}",
+                                      item.is_scalar() ? "\"" + item.scalar + "\"" : std::string(KindName(item.kind))));
+        continue;
+      }
+      cluster.cluster_dns.push_back(item.scalar);
+    }
+    if (list->items.empty()) fields.Fail("clusterDNS", "must list at least one address (omit it to take the cluster's)");
+  }
+  if (auto domain = fields.String("clusterDomain")) {
+    if (auto why = CheckDns1123Subdomain(*domain); !why.empty()) fields.Fail("clusterDomain", why);
+    cluster.cluster_domain = *domain;
+  }
+}
+
 void ParseCluster(Fields fields, ClusterSection& cluster) {
   if (!fields.present()) return;
   const auto join = fields.Enum("join", {"kubeadm", "kubelet", "none"});
@@ -139,9 +167,16 @@ void ParseCluster(Fields fields, ClusterSection& cluster) {
   if (auto socket = fields.String("criSocket")) {
     const bool ok = (socket->starts_with("unix:///") && socket->size() > 8) || IsAbsolutePath(*socket);
     if (!ok) fields.Fail("criSocket", fmt::format("must be unix:///path or an absolute path, got \"{}\"", *socket));
-    cluster.cri_socket = *socket;
+    cluster.cri_socket = socket->starts_with("unix://") ? *socket : "unix://" + *socket;
   }
   if (auto v = fields.Integer("readyTimeoutSeconds", 1, 86400)) cluster.ready_timeout_seconds = int(*v);
+  ParseClusterDns(fields, cluster);
+  if (auto v = fields.Bool("failCgroupV1")) cluster.fail_cgroup_v1 = *v;
+  if (auto v = fields.Integer("discoveryTimeoutSeconds", 1, 86400)) cluster.discovery_timeout_seconds = int(*v);
+  if (auto v = fields.Integer("tlsBootstrapTimeoutSeconds", 1, 86400)) cluster.tls_bootstrap_timeout_seconds = int(*v);
+  if (auto v = fields.Integer("kubeletHealthCheckTimeoutSeconds", 1, 86400)) {
+    cluster.kubelet_health_check_timeout_seconds = int(*v);
+  }
   fields.Finish();
 }
 

@@ -39,8 +39,23 @@ struct ClusterSection {
   std::string ca_cert_hash;
   std::string ca_file;
   Secret bootstrap_token;
+  // Always a unix:// URL: a bare socket path in the config gets the prefix (kubeadm and the
+  // kubelet warn on, and future releases refuse, a path without a scheme).
   std::string cri_socket = "unix:///run/containerd/containerd.sock";
   int ready_timeout_seconds = 600;
+  // The kubelet's cluster DNS (kubelet mode). Empty: the cluster's kube-system/kubelet-config
+  // ConfigMap says (as `kubeadm join` reads it); kubeadm mode always takes the ConfigMap's.
+  std::vector<std::string> cluster_dns;
+  std::string cluster_domain;
+  // The kubelet's failCgroupV1 (from 1.35 it defaults to true: no kubelet on cgroup v1).
+  // false is the operator's opt-in to run on a cgroup v1 host.
+  bool fail_cgroup_v1 = true;
+  // kubeadm's own limits (v1beta4 `timeouts`; the defaults are kubeadm's): discovery of the
+  // cluster, the kubelet's TLS bootstrap, the kubelet's health check. nodeboot's limit on the
+  // whole `kubeadm join` is their sum plus KubeadmJoinSlack (join_config.h).
+  int discovery_timeout_seconds = 300;
+  int tls_bootstrap_timeout_seconds = 300;
+  int kubelet_health_check_timeout_seconds = 240;
 };
 
 // One attached volume as the cloud knows it (`disks:`), joined on the serial.

@@ -2,10 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "agent/join/yaml_writer.h"
 #include "storage/spec.h"
 
 namespace nodeboot::join {
 namespace {
+
+using Yaml = nlohmann::ordered_json;
 
 bool HasKubernetesSpace(const std::optional<storage::Spec>& spec) {
   if (!spec) return false;
@@ -17,26 +23,101 @@ bool HasKubernetesSpace(const std::optional<storage::Spec>& spec) {
   return false;
 }
 
-// A taint as a YAML list item at `indent`, with the same keys in kubeadm and the kubelet.
-void AppendTaints(std::string& out, const std::vector<config::Taint>& taints,
-                  std::string_view indent) {
+// core/v1 Taint, as both kubeadm's nodeRegistration.taints and the kubelet's
+// registerWithTaints take it (an empty value is omitted, as upstream's omitempty does).
+Yaml TaintList(const std::vector<config::Taint>& taints) {
+  Yaml list = Yaml::array();
   for (const auto& taint : taints) {
-    out += fmt::format("{}- key: {}\n", indent, YamlQuote(taint.key));
-    if (!taint.value.empty()) out += fmt::format("{}  value: {}\n", indent, YamlQuote(taint.value));
-    out += fmt::format("{}  effect: {}\n", indent, YamlQuote(taint.effect));
+    Yaml item = {{"key", taint.key}};
+    if (!taint.value.empty()) item["value"] = taint.value;
+    item["effect"] = taint.effect;
+    list.push_back(std::move(item));
   }
+  return list;
+}
+
+// A metav1.Duration as Go's time.ParseDuration reads it.
+std::string GoDuration(std::chrono::seconds duration) { return fmt::format("{}s", duration.count()); }
+
+// The kubelet flags kubeadm passes through (nodeRegistration.kubeletExtraArgs), in order.
+std::vector<std::pair<std::string, std::string>> KubeletExtraArgs(const JoinSettings& settings) {
+  std::vector<std::pair<std::string, std::string>> args;
+  if (!settings.labels.empty()) args.emplace_back("node-labels", NodeLabelsFlag(settings.labels));
+  if (settings.max_pods) args.emplace_back("max-pods", std::to_string(*settings.max_pods));
+  if (settings.kubelet_root_dir != kDefaultKubeletRootDir) args.emplace_back("root-dir", settings.kubelet_root_dir);
+  return args;
+}
+
+// Parses the leading decimal digits of `text` into `value`; returns what follows them.
+std::optional<std::string_view> TakeNumber(std::string_view text, int& value) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  return text.substr(static_cast<size_t>(end - text.data()));
 }
 
 }  // namespace
 
+Result<KubernetesVersion> ParseKubernetesVersion(std::string_view text) {
+  std::string_view rest = text;
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ' || rest.back() == '\r')) rest.remove_suffix(1);
+  if (const size_t v = rest.rfind(" v"); v != std::string_view::npos) rest = rest.substr(v + 1);  // "Kubernetes v1.35.0"
+  const auto invalid = [&text] {
+    return Error{"NB-JOIN-FAILED", fmt::format("\"{}\" is not a Kubernetes version (vMAJOR.MINOR.PATCH)", text),
+                 exit_code::kJoinFailed};
+  };
+  if (!rest.starts_with('v')) return invalid();
+  KubernetesVersion version;
+  auto after_major = TakeNumber(rest.substr(1), version.major);
+  if (!after_major || !after_major->starts_with('.')) return invalid();
+  auto after_minor = TakeNumber(after_major->substr(1), version.minor);
+  if (!after_minor || !after_minor->starts_with('.')) return invalid();
+  auto after_patch = TakeNumber(after_minor->substr(1), version.patch);
+  if (!after_patch || !(after_patch->empty() || after_patch->front() == '-' || after_patch->front() == '+')) {
+    return invalid();
+  }
+  return version;
+}
+
+std::string ToString(const KubernetesVersion& version) {
+  return fmt::format("v{}.{}.{}", version.major, version.minor, version.patch);
+}
+
+Result<KubeadmApi> KubeadmApiFor(const KubernetesVersion& kubeadm) {
+  if (kubeadm < KubernetesVersion{1, 22, 0}) {
+    return Error{"NB-JOIN-FAILED",
+                 fmt::format("kubeadm {} is older than 1.22, the first release with the kubeadm.k8s.io/v1beta3 "
+                             "config API; nodeboot supports kubeadm 1.22 and later (upgrade the node image's kubeadm)",
+                             ToString(kubeadm)),
+                 exit_code::kJoinFailed};
+  }
+  return kubeadm < KubernetesVersion{1, 31, 0} ? KubeadmApi::kV1Beta3 : KubeadmApi::kV1Beta4;
+}
+
+std::string_view ApiVersionOf(KubeadmApi api) {
+  return api == KubeadmApi::kV1Beta3 ? "kubeadm.k8s.io/v1beta3" : "kubeadm.k8s.io/v1beta4";
+}
+
+std::chrono::seconds KubeadmJoinLimit(const KubeadmTimeouts& timeouts, KubeadmApi api) {
+  // v1beta3's kubeadm waits its own fixed 5 min for the TLS bootstrap and 4 min for the
+  // kubelet's health, whatever the config says.
+  KubeadmTimeouts applied = timeouts;
+  if (api == KubeadmApi::kV1Beta3) {
+    const KubeadmTimeouts fixed;
+    applied.tls_bootstrap = fixed.tls_bootstrap;
+    applied.kubelet_health_check = fixed.kubelet_health_check;
+  }
+  return applied.discovery + applied.tls_bootstrap + applied.kubelet_health_check + kKubeadmJoinSlack;
+}
+
 JoinSettings SettingsFor(const config::NodeConfig& config, const std::string& node_name) {
+  const config::ClusterSection& cluster = config.cluster;
   JoinSettings settings;
   settings.node_name = node_name;
-  settings.api_server = config.cluster.api_server;
-  settings.ca_cert_hash = config.cluster.ca_cert_hash;
-  settings.ca_file = config.cluster.ca_file;
-  settings.bootstrap_token = config.cluster.bootstrap_token;
-  settings.cri_socket = config.cluster.cri_socket;
+  settings.api_server = cluster.api_server;
+  settings.ca_cert_hash = cluster.ca_cert_hash;
+  settings.ca_file = cluster.ca_file;
+  settings.bootstrap_token = cluster.bootstrap_token;
+  settings.cri_socket = cluster.cri_socket;
   settings.labels = config.node_template.labels;
   settings.taints = config.node_template.taints;
   settings.max_pods = config.node_template.max_pods;
@@ -45,6 +126,12 @@ JoinSettings SettingsFor(const config::NodeConfig& config, const std::string& no
   if (HasKubernetesSpace(config.node_template.storage)) {
     settings.kubelet_root_dir = std::string(storage::kKubeletMountPoint);
   }
+  settings.cluster_dns = cluster.cluster_dns;
+  settings.cluster_domain = cluster.cluster_domain;
+  settings.fail_cgroup_v1 = cluster.fail_cgroup_v1;
+  settings.timeouts.discovery = std::chrono::seconds(cluster.discovery_timeout_seconds);
+  settings.timeouts.tls_bootstrap = std::chrono::seconds(cluster.tls_bootstrap_timeout_seconds);
+  settings.timeouts.kubelet_health_check = std::chrono::seconds(cluster.kubelet_health_check_timeout_seconds);
   return settings;
 }
 
@@ -72,122 +159,99 @@ std::string NodeLabelsFlag(const std::vector<std::pair<std::string, std::string>
   return flag;
 }
 
-std::string YamlQuote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
+Secret RenderKubeadmJoinConfiguration(const JoinSettings& settings, KubeadmApi api) {
+  Yaml bootstrap_token = {
+      {"apiServerEndpoint", ApiServerEndpoint(settings.api_server)},
+      {"token", settings.bootstrap_token.Reveal()},
+      {"caCertHashes", Yaml::array({settings.ca_cert_hash})},
+  };
+  Yaml discovery = {{"bootstrapToken", std::move(bootstrap_token)}};
+  if (api == KubeadmApi::kV1Beta3) discovery["timeout"] = GoDuration(settings.timeouts.discovery);
+
+  Yaml registration = {
+      {"name", settings.node_name},
+      {"criSocket", settings.cri_socket},
+      {"taints", TaintList(settings.taints)},
+  };
+  const auto extra_args = KubeletExtraArgs(settings);
+  if (!extra_args.empty()) {
+    // v1beta3: a map of flag to value; v1beta4: a list of {name, value} (it lets a flag repeat),
+    // and kubeadm 1.31+ refuses a map there.
+    Yaml args = api == KubeadmApi::kV1Beta3 ? Yaml::object() : Yaml::array();
+    for (const auto& [name, value] : extra_args) {
+      if (api == KubeadmApi::kV1Beta3) {
+        args[name] = value;
+      } else {
+        args.push_back({{"name", name}, {"value", value}});
+      }
     }
+    registration["kubeletExtraArgs"] = std::move(args);
   }
-  out += '"';
-  return out;
+
+  Yaml document = {
+      {"apiVersion", ApiVersionOf(api)},
+      {"kind", "JoinConfiguration"},
+      {"discovery", std::move(discovery)},
+      {"nodeRegistration", std::move(registration)},
+  };
+  if (!settings.fail_cgroup_v1) document["patches"] = {{"directory", kKubeadmPatchesDir}};
+  if (api == KubeadmApi::kV1Beta4) {
+    document["timeouts"] = {
+        {"discovery", GoDuration(settings.timeouts.discovery)},
+        {"tlsBootstrap", GoDuration(settings.timeouts.tls_bootstrap)},
+        {"kubeletHealthCheck", GoDuration(settings.timeouts.kubelet_health_check)},
+    };
+  }
+  return Secret(ToYaml(document, "Written by nodeboot for `kubeadm join --config`. It holds the bootstrap token: mode 0600."));
 }
 
-Secret RenderKubeadmJoinConfiguration(const JoinSettings& settings) {
-  std::string out =
-      "# Written by nodeboot for `kubeadm join --config`. It holds the bootstrap token: mode "
-      "0600.\n"
-      "apiVersion: kubeadm.k8s.io/v1beta3\n"
-      "kind: JoinConfiguration\n"
-      "discovery:\n"
-      "  bootstrapToken:\n";
-  out +=
-      fmt::format("    apiServerEndpoint: {}\n", YamlQuote(ApiServerEndpoint(settings.api_server)));
-  out += fmt::format("    token: {}\n", YamlQuote(settings.bootstrap_token.Reveal()));
-  out += "    caCertHashes:\n";
-  out += fmt::format("      - {}\n", YamlQuote(settings.ca_cert_hash));
-  out += "nodeRegistration:\n";
-  out += fmt::format("  name: {}\n", YamlQuote(settings.node_name));
-  out += fmt::format("  criSocket: {}\n", YamlQuote(settings.cri_socket));
-  if (settings.taints.empty()) {
-    out += "  taints: []\n";
-  } else {
-    out += "  taints:\n";
-    AppendTaints(out, settings.taints, "    ");
-  }
-  std::string extra_args;
-  if (!settings.labels.empty()) {
-    extra_args += fmt::format("    node-labels: {}\n", YamlQuote(NodeLabelsFlag(settings.labels)));
-  }
-  if (settings.max_pods) {
-    extra_args += fmt::format("    max-pods: {}\n", YamlQuote(std::to_string(*settings.max_pods)));
-  }
-  if (settings.kubelet_root_dir != kDefaultKubeletRootDir) {
-    extra_args += fmt::format("    root-dir: {}\n", YamlQuote(settings.kubelet_root_dir));
-  }
-  if (!extra_args.empty()) out += "  kubeletExtraArgs:\n" + extra_args;
-  return Secret(std::move(out));
+std::string RenderKubeletConfigurationPatch() {
+  const Yaml patch = {
+      {"apiVersion", "kubelet.config.k8s.io/v1beta1"},
+      {"kind", "KubeletConfiguration"},
+      {"failCgroupV1", false},
+  };
+  return ToYaml(patch,
+                "Written by nodeboot (cluster.failCgroupV1: false): kubeadm applies this patch to the kubelet's\n"
+                "configuration, so that the kubelet runs on this cgroup v1 host.");
 }
 
 Secret RenderBootstrapKubeconfig(const JoinSettings& settings) {
-  std::string out =
-      "# Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode "
-      "0600.\n"
-      "apiVersion: v1\n"
-      "kind: Config\n"
-      "clusters:\n"
-      "  - name: bootstrap\n"
-      "    cluster:\n";
-  out += fmt::format("      server: {}\n", YamlQuote(settings.api_server));
-  out += fmt::format("      certificate-authority: {}\n", YamlQuote(settings.ca_file));
-  out +=
-      "contexts:\n"
-      "  - name: bootstrap\n"
-      "    context:\n"
-      "      cluster: bootstrap\n"
-      "      user: kubelet-bootstrap\n"
-      "current-context: bootstrap\n"
-      "users:\n"
-      "  - name: kubelet-bootstrap\n"
-      "    user:\n";
-  out += fmt::format("      token: {}\n", YamlQuote(settings.bootstrap_token.Reveal()));
-  return Secret(std::move(out));
+  const Yaml document = {
+      {"apiVersion", "v1"},
+      {"kind", "Config"},
+      {"clusters",
+       {{{"name", "bootstrap"},
+         {"cluster", {{"server", settings.api_server}, {"certificate-authority", settings.ca_file}}}}}},
+      {"contexts", {{{"name", "bootstrap"}, {"context", {{"cluster", "bootstrap"}, {"user", "kubelet-bootstrap"}}}}}},
+      {"current-context", "bootstrap"},
+      {"users", {{{"name", "kubelet-bootstrap"}, {"user", {{"token", settings.bootstrap_token.Reveal()}}}}}},
+  };
+  return Secret(ToYaml(document, "Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode 0600."));
 }
 
 std::string RenderKubeletConfiguration(const JoinSettings& settings) {
   // Anonymous requests off and webhook authn/authz on: the kubelet API answers only what the
   // API server authorises. cgroupDriver systemd matches containerd's SystemdCgroup and
   // kubeadm's default; a mismatch keeps every pod from starting.
-  std::string out =
-      "# Written by nodeboot (cluster.join: kubelet); rewritten on every join.\n"
-      "apiVersion: kubelet.config.k8s.io/v1beta1\n"
-      "kind: KubeletConfiguration\n"
-      "authentication:\n"
-      "  anonymous:\n"
-      "    enabled: false\n"
-      "  webhook:\n"
-      "    enabled: true\n"
-      "  x509:\n";
-  out += fmt::format("    clientCAFile: {}\n", YamlQuote(settings.ca_file));
-  out +=
-      "authorization:\n"
-      "  mode: Webhook\n"
-      "cgroupDriver: systemd\n";
-  out += fmt::format("containerRuntimeEndpoint: {}\n", YamlQuote(settings.cri_socket));
-  out += "rotateCertificates: true\n";
-  if (settings.max_pods) out += fmt::format("maxPods: {}\n", *settings.max_pods);
-  if (!settings.taints.empty()) {
-    out += "registerWithTaints:\n";
-    AppendTaints(out, settings.taints, "  ");
-  }
-  return out;
+  Yaml document = {
+      {"apiVersion", "kubelet.config.k8s.io/v1beta1"},
+      {"kind", "KubeletConfiguration"},
+      {"authentication",
+       {{"anonymous", {{"enabled", false}}},
+        {"webhook", {{"enabled", true}}},
+        {"x509", {{"clientCAFile", settings.ca_file}}}}},
+      {"authorization", {{"mode", "Webhook"}}},
+      {"cgroupDriver", "systemd"},
+      {"containerRuntimeEndpoint", settings.cri_socket},
+      {"rotateCertificates", true},
+  };
+  if (!settings.cluster_dns.empty()) document["clusterDNS"] = settings.cluster_dns;
+  if (!settings.cluster_domain.empty()) document["clusterDomain"] = settings.cluster_domain;
+  if (settings.max_pods) document["maxPods"] = *settings.max_pods;
+  if (!settings.taints.empty()) document["registerWithTaints"] = TaintList(settings.taints);
+  if (!settings.fail_cgroup_v1) document["failCgroupV1"] = false;
+  return ToYaml(document, "Written by nodeboot (cluster.join: kubelet); rewritten on every join.");
 }
 
 std::string RenderKubeletDropIn(const JoinSettings& settings) {

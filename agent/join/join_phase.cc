@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fmt/ranges.h>
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/logging.h"
@@ -10,7 +11,9 @@
 #include "agent/base/redact.h"
 #include "agent/config/kubernetes_names.h"
 #include "agent/join/join_config.h"
+#include "agent/join/cluster_settings.h"
 #include "agent/join/kubeconfig.h"
+#include "agent/join/units.h"
 
 namespace nodeboot::join {
 namespace {
@@ -18,13 +21,12 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-// kubeadm join itself waits up to 4 minutes for the kubelet's TLS bootstrap; the rest is
-// preflight and discovery, which take seconds unless the API server is unreachable.
-constexpr seconds kKubeadmTimeout{600};
-constexpr seconds kSystemctlTimeout{120};
 // The one look at an already joined node: short, so an unreachable API server does not stall
 // a repair before it starts doing something about it.
 constexpr seconds kProbeTimeout{5};
+constexpr seconds kVersionTimeout{30};
+constexpr std::string_view kKubeletUnit = "kubelet.service";
+constexpr std::string_view kContainerdUnit = "containerd.service";
 
 Error JoinFailed(std::string message) {
   return Error{"NB-JOIN-FAILED", std::move(message), exit_code::kJoinFailed};
@@ -63,11 +65,13 @@ Status Write(run::PhaseContext& context, std::string_view host_path, std::string
   return Ok();
 }
 
-Status RunCommand(run::PhaseContext& context, std::vector<std::string> argv, seconds timeout,
-                  Notes& notes) {
+// Runs a command whose failure fails the join; returns its stdout.
+Result<std::string> RunCommand(run::PhaseContext& context, std::vector<std::string> argv, seconds timeout,
+                               Notes& notes, bool changes_system = true) {
   Command command;
   command.argv = std::move(argv);
   command.timeout = timeout;
+  command.changes_system = changes_system;
   const std::string program = command.argv.front();
   command.on_line = [&notes, &program](OutputStream stream, std::string_view line) {
     notes.AddOutput(program, stream, line);
@@ -84,26 +88,94 @@ Status RunCommand(run::PhaseContext& context, std::vector<std::string> argv, sec
     return JoinFailed(
         fmt::format("{}: exit {}{}{}", shown, result->exit_code, first.empty() ? "" : ": ", first));
   }
+  return std::move(result->out);
+}
+
+// The release of an installed program that prints it with `ARGV...` (read-only).
+Result<KubernetesVersion> InstalledVersion(run::PhaseContext& context, std::vector<std::string> argv, Notes& notes) {
+  const std::string shown = FormatArgv(argv);
+  NB_TRY_ASSIGN(const std::string out, RunCommand(context, std::move(argv), kVersionTimeout, notes, false));
+  auto version = ParseKubernetesVersion(out);
+  if (!version) return JoinFailed(fmt::format("{}: {}", shown, version.error().message));
+  return version;
+}
+
+// Before anything is written: a kubelet from 1.35 on will not start on a cgroup v1 host unless
+// told to (failCgroupV1: false). `kubelet` is the release when known (kubeadm mode: kubeadm's).
+Status CheckCgroups(run::PhaseContext& context, const JoinSettings& settings,
+                    std::optional<KubernetesVersion> kubelet, Notes& notes) {
+  const auto mounts = ReadFile(context.paths.Host("/proc/mounts"), 4 << 20);
+  if (!mounts || CgroupModeFromMounts(*mounts) != CgroupMode::kV1) return Ok();
+  if (!settings.fail_cgroup_v1) {
+    notes.Add("this host runs cgroup v1; the kubelet is told to run on it (cluster.failCgroupV1: false)");
+    return Ok();
+  }
+  if (!kubelet) {
+    NB_TRY_ASSIGN(kubelet, InstalledVersion(context, {std::string(kKubeletBinary), "--version"}, notes));
+  }
+  if (*kubelet < kKubeletFailsCgroupV1From) {
+    notes.Add(fmt::format("this host runs cgroup v1, which kubelet {} still accepts (from {} only with "
+                          "cluster.failCgroupV1: false)",
+                          ToString(*kubelet), ToString(kKubeletFailsCgroupV1From)));
+    return Ok();
+  }
+  return JoinFailed(fmt::format(
+      "this host runs cgroup v1 (/sys/fs/cgroup is not a cgroup2 mount) and kubelet {} refuses to start on it "
+      "(KubeletConfiguration failCgroupV1 defaults to true from {}): boot the image with cgroup v2 "
+      "(systemd.unified_cgroup_hierarchy=1), or set cluster.failCgroupV1: false to run on cgroup v1 anyway",
+      ToString(*kubelet), ToString(kKubeletFailsCgroupV1From)));
+}
+
+// kubelet mode: the kubelet's DNS from the config, else from the cluster (as `kubeadm join`
+// takes it); without either, pods would get no cluster DNS: an error before anything is written.
+Status ResolveClusterDns(run::PhaseContext& context, HttpClient& http, JoinSettings& settings, Notes& notes) {
+  if (!settings.cluster_dns.empty()) return Ok();
+  auto cluster = FetchClusterKubeletSettings(http, settings, context.paths.Host(settings.ca_file).string());
+  if (!cluster) {
+    return JoinFailed(fmt::format("cluster.clusterDNS is not set and the cluster's could not be read: {} (set "
+                                  "cluster.clusterDNS and cluster.clusterDomain)",
+                                  cluster.error().message));
+  }
+  if (cluster->cluster_dns.empty()) {
+    return JoinFailed(
+        "cluster.clusterDNS is not set and the cluster's kube-system/kubelet-config ConfigMap has no clusterDNS "
+        "(set cluster.clusterDNS and cluster.clusterDomain)");
+  }
+  settings.cluster_dns = cluster->cluster_dns;
+  if (settings.cluster_domain.empty()) settings.cluster_domain = cluster->cluster_domain;
+  notes.Add(fmt::format("cluster DNS {} (domain {}) from ConfigMap kube-system/kubelet-config",
+                        fmt::join(settings.cluster_dns, ","),
+                        settings.cluster_domain.empty() ? "unset" : settings.cluster_domain));
   return Ok();
 }
 
-Status JoinWithKubeadm(run::PhaseContext& context, const JoinSettings& settings, bool joined_before,
-                       Notes& notes) {
-  if (joined_before) {
-    notes.Add(fmt::format(
-        "not running kubeadm join: {} exists, so this node joined before and kubeadm would refuse "
-        "(`kubeadm reset` first to join anew); waiting for the Node instead",
-        kKubeletKubeconfigPath));
-    return Ok();
+// containerd must run, on the volume the storage phase mounted, before kubeadm's CRI preflight
+// or the kubelet needs it. A node without containerd.service (another runtime) is left as is.
+Status StartContainerRuntime(run::PhaseContext& context, const UnitControl& units, Notes& notes) {
+  if (context.config.node_template.runtime_is_docker()) return Ok();
+  if (!context.dry_run) {
+    NB_TRY_ASSIGN(const UnitState state, ShowUnit(units, kContainerdUnit));
+    if (!state.exists()) {
+      notes.Add(fmt::format("{} is not installed: the container runtime is left to the image", kContainerdUnit));
+      return Ok();
+    }
+    if (state.active_state == "active") return Ok();
   }
-  NB_TRY(Write(context, kKubeadmConfigPath, RenderKubeadmJoinConfiguration(settings).Reveal(),
-               fs::perms(0600)));
-  return RunCommand(
-      context, {"kubeadm", "join", "--config", context.files.Real(kKubeadmConfigPath).string()},
-      kKubeadmTimeout, notes);
+  return StartUnit(units, kContainerdUnit, UnitVerb::kStart);
 }
 
-Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings, bool joined_before,
+Status JoinWithKubeadm(run::PhaseContext& context, const JoinSettings& settings, KubeadmApi api, Notes& notes) {
+  NB_TRY(Write(context, kKubeadmConfigPath, RenderKubeadmJoinConfiguration(settings, api).Reveal(), fs::perms(0600)));
+  if (!settings.fail_cgroup_v1) {
+    NB_TRY(Write(context, kKubeletConfigurationPatchPath, RenderKubeletConfigurationPatch(), fs::perms(0644)));
+  }
+  const seconds limit = KubeadmJoinLimit(settings.timeouts, api);
+  NB_TRY(RunCommand(context, {"kubeadm", "join", "--config", context.files.Real(kKubeadmConfigPath).string()}, limit,
+                    notes));
+  return Ok();
+}
+
+Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings, const UnitControl& units,
                        Notes& notes) {
   struct File {
     std::string_view path;
@@ -121,15 +193,32 @@ Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings,
     changed = changed || !existing || *existing != file.content;
     NB_TRY(Write(context, file.path, file.content, file.mode));
   }
-  NB_TRY(RunCommand(context, {"systemctl", "daemon-reload"}, kSystemctlTimeout, notes));
-  NB_TRY(
-      RunCommand(context, {"systemctl", "enable", "--now", "kubelet"}, kSystemctlTimeout, notes));
-  // `enable --now` leaves a running kubelet as it is; one that ran with other settings must
-  // restart to read them.
-  if (joined_before && changed) {
-    NB_TRY(RunCommand(context, {"systemctl", "restart", "kubelet"}, kSystemctlTimeout, notes));
+  NB_TRY(RunCommand(context, {"systemctl", "daemon-reload"}, seconds(120), notes));
+  NB_TRY(RunCommand(context, {"systemctl", "enable", std::string(kKubeletUnit)}, seconds(120), notes));
+  // A kubelet that runs with these very files is left running; one that is not running, or
+  // crash-loops as the packages leave it until configured, or read other files, (re)starts.
+  bool active = false;
+  if (!context.dry_run) {
+    NB_TRY_ASSIGN(const UnitState state, ShowUnit(units, kKubeletUnit));
+    if (!state.exists()) {
+      return JoinFailed(fmt::format("{} is not installed (install the kubelet package in the node image)", kKubeletUnit));
+    }
+    active = state.active_state == "active";
   }
-  return Ok();
+  if (active && !changed) return Ok();
+  return StartUnit(units, kKubeletUnit, UnitVerb::kRestart);
+}
+
+// kubeadm mode: the podsPerCore the kubelet got from the cluster (kubeadm wrote it there).
+int KubeadmPodsPerCore(const Paths& paths, Notes& notes) {
+  const auto text = ReadFile(paths.Host(kKubeadmKubeletConfigPath), 4 << 20);
+  if (!text) return 0;
+  auto settings = ParseKubeletConfiguration(*text, kKubeadmKubeletConfigPath);
+  if (!settings) {
+    notes.Add(settings.error().message);
+    return 0;
+  }
+  return settings->pods_per_core;
 }
 
 Result<ApiCredentials> KubeletCredentials(const Paths& paths) {
@@ -153,40 +242,66 @@ class JoinPhase : public run::Phase {
                : "";
   }
 
+  bool needs_node_services() const override { return true; }
+
   run::PhaseOutcome Run(run::PhaseContext& context) override {
     Notes notes(context.config);
+    Status status = Join(context, notes);
+    return {std::move(status), notes.Lines()};
+  }
+
+ private:
+  Status Join(run::PhaseContext& context, Notes& notes) {
     const std::string& node_name = context.identity.node_name;
     if (auto why = config::CheckDns1123Subdomain(node_name); !why.empty()) {
-      return {JoinFailed(
-                  fmt::format("node name \"{}\" cannot name a Kubernetes Node: {} (set node.name)",
-                              node_name, why)),
-              {}};
+      return JoinFailed(
+          fmt::format("node name \"{}\" cannot name a Kubernetes Node: {} (set node.name)", node_name, why));
     }
-    const JoinSettings settings = SettingsFor(context.config, node_name);
-    const NodeExpectations expected{node_name, settings.labels, settings.taints, settings.max_pods};
+    const bool with_kubeadm = context.config.cluster.join == config::JoinMode::kKubeadm;
+    JoinSettings settings = SettingsFor(context.config, node_name);
+    NodeExpectations expected{node_name, settings.labels, settings.taints, settings.max_pods, 0};
+    if (with_kubeadm) expected.pods_per_core = KubeadmPodsPerCore(context.paths, notes);
     auto http = environment_.make_http();
     const Paths& paths = context.paths;
     const CredentialsSource credentials = [&paths] { return KubeletCredentials(paths); };
+    const UnitControl units{context.runner, environment_.clock, [&notes](const std::string& line) { notes.Add(line); },
+                            context.dry_run, environment_.unit_limit, environment_.unit_poll};
 
     const bool joined_before = fs::exists(paths.Host(kKubeletKubeconfigPath));
     if (joined_before) {
       const NodeObservation seen = LookAtNode(*http, credentials(), expected, kProbeTimeout);
       if (seen.ready_as_asked()) {
-        notes.Add(fmt::format("{} exists and Node {} is {}: already joined, left alone",
-                              kKubeletKubeconfigPath, node_name, seen.detail));
-        return {Ok(), notes.Lines()};
+        notes.Add(fmt::format("{} exists and Node {} is {}: already joined, left alone", kKubeletKubeconfigPath,
+                              node_name, seen.detail));
+        return Ok();
       }
-      notes.Add(fmt::format("{} exists but Node {} is not Ready as asked: {}",
-                            kKubeletKubeconfigPath, node_name, seen.detail));
+      notes.Add(fmt::format("{} exists but Node {} is not Ready as asked: {}", kKubeletKubeconfigPath, node_name,
+                            seen.detail));
     }
 
-    const Status joined = context.config.cluster.join == config::JoinMode::kKubeadm
-                              ? JoinWithKubeadm(context, settings, joined_before, notes)
-                              : JoinWithKubelet(context, settings, joined_before, notes);
-    if (!joined) return {joined, notes.Lines()};
+    if (with_kubeadm && joined_before) {
+      // kubeadm refuses a node that has a kubelet.conf; `kubeadm reset` is the operator's call.
+      notes.Add(fmt::format("not running kubeadm join: {} exists, so this node joined before and kubeadm would "
+                            "refuse (`kubeadm reset` first to join anew); waiting for the Node instead",
+                            kKubeletKubeconfigPath));
+    } else if (with_kubeadm) {
+      // Every check before the first write: the API kubeadm reads, the host's cgroups.
+      NB_TRY_ASSIGN(const KubernetesVersion kubeadm, InstalledVersion(context, {"kubeadm", "version", "-o", "short"}, notes));
+      NB_TRY_ASSIGN(const KubeadmApi api, KubeadmApiFor(kubeadm));
+      notes.Add(fmt::format("kubeadm {}: writing a {} JoinConfiguration", ToString(kubeadm), ApiVersionOf(api)));
+      NB_TRY(CheckCgroups(context, settings, kubeadm, notes));
+      NB_TRY(StartContainerRuntime(context, units, notes));
+      NB_TRY(JoinWithKubeadm(context, settings, api, notes));
+      expected.pods_per_core = KubeadmPodsPerCore(context.paths, notes);
+    } else {
+      NB_TRY(CheckCgroups(context, settings, std::nullopt, notes));
+      NB_TRY(ResolveClusterDns(context, *http, settings, notes));
+      NB_TRY(StartContainerRuntime(context, units, notes));
+      NB_TRY(JoinWithKubelet(context, settings, units, notes));
+    }
     if (context.dry_run) {
       notes.Add(fmt::format("dry run: not waiting for Node {} to be Ready", node_name));
-      return {Ok(), notes.Lines()};
+      return Ok();
     }
 
     ReadinessPolicy policy;
@@ -194,14 +309,12 @@ class JoinPhase : public run::Phase {
     policy.base_delay = environment_.base_delay;
     policy.max_delay = environment_.max_delay;
     policy.stopped = context.stopping;
-    notes.Add(fmt::format("waiting up to {} s for Node {} to be Ready",
-                          context.config.cluster.ready_timeout_seconds, node_name));
-    Status ready = WaitForReady(*http, credentials, expected, policy, environment_.clock,
-                                [&notes](const std::string& line) { notes.Add(line); });
-    return {std::move(ready), notes.Lines()};
+    notes.Add(fmt::format("waiting up to {} s for Node {} to be Ready", context.config.cluster.ready_timeout_seconds,
+                          node_name));
+    return WaitForReady(*http, credentials, expected, policy, environment_.clock,
+                        [&notes](const std::string& line) { notes.Add(line); });
   }
 
- private:
   JoinEnvironment environment_;
 };
 

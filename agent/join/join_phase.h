@@ -37,6 +37,9 @@ struct JoinEnvironment {
   ReadinessClock clock = RealReadinessClock();
   std::chrono::milliseconds base_delay{500};
   std::chrono::milliseconds max_delay{std::chrono::seconds(5)};
+  // Starting containerd and the kubelet: how long they may take to be active, polled how often.
+  std::chrono::milliseconds unit_limit{std::chrono::seconds(120)};
+  std::chrono::milliseconds unit_poll{std::chrono::milliseconds(500)};
 };
 
 std::unique_ptr<run::Phase> MakeJoinPhase(JoinEnvironment environment = {});

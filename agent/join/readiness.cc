@@ -8,6 +8,8 @@
 #include <initializer_list>
 #include <thread>
 
+#include "agent/join/cluster_settings.h"
+
 namespace nodeboot::join {
 namespace {
 
@@ -88,12 +90,22 @@ std::vector<std::string> MissingSettings(const json& node, const NodeExpectation
   }
   if (expected.max_pods) {
     const json* pods = At(node, {"status", "capacity", "pods"});
-    const std::string want = std::to_string(*expected.max_pods);
+    // A podsPerCore the kubelet was given (the cluster's, with kubeadm) lowers what it allows
+    // on a node with few cores: what it will really allow is what is asked for.
+    int cores = 0;
+    const std::string cpu = StringAt(At(node, {"status", "capacity", "cpu"}));
+    std::from_chars(cpu.data(), cpu.data() + cpu.size(), cores);
+    const int allowed = PodCapacity(*expected.max_pods, expected.pods_per_core, cores);
+    const std::string want = std::to_string(allowed);
     if (!pods) {
       missing.push_back(fmt::format("status.capacity.pods {} (absent)", want));
     } else if (StringAt(pods) != want) {
       missing.push_back(fmt::format("status.capacity.pods {} (is {})", want,
                                     pods->is_string() ? pods->get<std::string>() : pods->dump()));
+      if (allowed != *expected.max_pods) {
+        missing.back() += fmt::format(" (maxPods {}, podsPerCore {} on {} cores)", *expected.max_pods,
+                                      expected.pods_per_core, cores);
+      }
     }
   }
   return missing;

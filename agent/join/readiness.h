@@ -39,6 +39,9 @@ struct NodeExpectations {
   std::vector<std::pair<std::string, std::string>> labels;
   std::vector<config::Taint> taints;
   std::optional<int> max_pods;
+  // The kubelet's podsPerCore (0: none): status.capacity.pods is then at most podsPerCore
+  // times status.capacity.cpu (PodCapacity).
+  int pods_per_core = 0;
 };
 
 // One look at the Node.

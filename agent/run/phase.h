@@ -50,6 +50,12 @@ class Phase {
   // phases re-check their real state under --repair.
   virtual bool is_script() const = 0;
   virtual PhaseOutcome Run(PhaseContext& context) = 0;
+  // The phase needs the node's services (containerd, the kubelet) running. Those units are
+  // ordered after nodeboot.service, which is Type=notify: before the engine considers the first
+  // such phase, it tells the service manager that the node is ready for them (READY=1). So every
+  // phase before it (scripts, storage, GPU) must be one that protects their data: its layout is
+  // settled before they may start.
+  virtual bool needs_node_services() const { return false; }
   // The error a script phase that an earlier run left interrupted is reported with, when a
   // plain run declines to run it again (it may have done part of its work). Its catalog code
   // and exit code are the phase's own.

@@ -112,6 +112,30 @@ TEST(NodeConfig, FullConfigHasEverySection) {
   EXPECT_THAT(config.SecretValues(), ElementsAre("canary-task-token-7f3a", "abcdef.0123456789abcdef", "echo pre\n", "echo post\n"));
 }
 
+TEST(NodeConfig, ClusterDnsCgroupsTimeoutsAndABareCriSocket) {
+  const auto result = Parse(
+      "cluster:\n  join: kubelet\n  apiServer: https://10.0.0.10:6443\n  caFile: /etc/kubernetes/pki/ca.crt\n"
+      "  bootstrapToken: abcdef.0123456789abcdef\n  criSocket: /run/containerd/containerd.sock\n"
+      "  clusterDNS: [10.247.3.10, 'fd00::a']\n  clusterDomain: corp.local\n  failCgroupV1: false\n"
+      "  discoveryTimeoutSeconds: 600\n  tlsBootstrapTimeoutSeconds: 420\n  kubeletHealthCheckTimeoutSeconds: 60\n");
+  ASSERT_TRUE(result.ok()) << Errors(result);
+  const ClusterSection& cluster = result.config.cluster;
+  // kubeadm and the kubelet want a URL; a bare path gets the scheme.
+  EXPECT_EQ(cluster.cri_socket, "unix:///run/containerd/containerd.sock");
+  EXPECT_THAT(cluster.cluster_dns, ElementsAre("10.247.3.10", "fd00::a"));
+  EXPECT_EQ(cluster.cluster_domain, "corp.local");
+  EXPECT_FALSE(cluster.fail_cgroup_v1);
+  EXPECT_EQ(cluster.discovery_timeout_seconds, 600);
+  EXPECT_EQ(cluster.tls_bootstrap_timeout_seconds, 420);
+  EXPECT_EQ(cluster.kubelet_health_check_timeout_seconds, 60);
+  // Defaults: kubeadm's own limits, failCgroupV1 as upstream.
+  const ClusterSection defaults;
+  EXPECT_TRUE(defaults.fail_cgroup_v1);
+  EXPECT_EQ(defaults.discovery_timeout_seconds + defaults.tls_bootstrap_timeout_seconds +
+                defaults.kubelet_health_check_timeout_seconds,
+            300 + 300 + 240);
+}
+
 TEST(NodeConfig, ErrorsCarryTheLineNumber) {
   const auto result = Parse("node:\n  name: ok\ntask:\n  timeoutSeconds: 0\n");
   ASSERT_EQ(result.errors.size(), 1u);

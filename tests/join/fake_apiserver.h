@@ -29,6 +29,9 @@ class FakeApiServer {
   // The answers, in order; the last repeats. E.g. {{{"ready", false}}, {{"ready", true}}}.
   void SetPlan(const nlohmann::json& plan) const;
 
+  // The cluster's kube-system/kubelet-config ConfigMap: `kubelet` is its data.kubelet.
+  void SetKubeletConfigMap(const std::string& kubelet) const { server_.WriteAtomically("kubelet-config.yaml", kubelet); }
+
   std::string Url() const;  // "http://127.0.0.1:PORT" or https
   // Every request so far: {"time", "path", "authorization", "clientCN"}.
   std::vector<nlohmann::json> Requests() const { return server_.Requests(); }

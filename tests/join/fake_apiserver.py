@@ -5,14 +5,17 @@
 
 It answers GET /api/v1/nodes/NAME with DIR/node.json (a Node object; NAME must be its
 metadata.name, else 404) and a Ready condition decided by DIR/plan.json, both re-read on
-every request so a test can change them while it runs. plan.json is a list of steps; request
-n gets step n and the last step repeats; no file means [{"ready": true}]. A step is
+every request so a test can change them while it runs. plan.json is a list of steps; Node
+request n gets step n and the last step repeats; no file means [{"ready": true}]. A step is
   {"ready": true|false}                        the Node, Ready=True or Ready=False
   {"status": 429, "headers": {"Retry-After": "1"}}   an error Status with that code
+GET /api/v1/namespaces/kube-system/configmaps/kubelet-config answers the ConfigMap with
+DIR/kubelet-config.yaml as its data.kubelet (404 without the file).
 Every request is appended to DIR/requests.jsonl before it is answered: {"time", "path",
 "authorization", "clientCN"} (clientCN: the client certificate's subject CN, or null).
 With --cert/--key it speaks TLS; with --client-ca it demands a client certificate signed by
-that CA. DIR/port holds the port once it listens.
+that CA (asked for, not required, as kube-apiserver does). A request with neither a token nor a
+client certificate gets 403, as system:anonymous would. DIR/port holds the port once it listens.
 """
 
 import argparse
@@ -69,13 +72,34 @@ def main():
 
         def do_GET(self):
             with lock:
+                is_node = self.path.startswith("/api/v1/nodes/")
                 index = state["count"]
-                state["count"] += 1
+                if is_node:
+                    state["count"] += 1
                 record = {"time": time.time(), "path": self.path,
                           "authorization": self.headers.get("Authorization"),
                           "clientCN": client_cn(self)}
                 with open(os.path.join(args.dir, "requests.jsonl"), "a") as f:
                     f.write(json.dumps(record) + "\n")
+            if not record["authorization"] and not record["clientCN"]:
+                self.send_json(403, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                     "reason": "Forbidden", "code": 403,
+                                     "message": "forbidden: User \"system:anonymous\" cannot get path \"%s\""
+                                                % self.path})
+                return
+            if self.path == "/api/v1/namespaces/kube-system/configmaps/kubelet-config":
+                try:
+                    with open(os.path.join(args.dir, "kubelet-config.yaml")) as f:
+                        kubelet = f.read()
+                except FileNotFoundError:
+                    self.send_json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                         "reason": "NotFound", "code": 404,
+                                         "message": "configmaps \"kubelet-config\" not found"})
+                    return
+                self.send_json(200, {"kind": "ConfigMap", "apiVersion": "v1",
+                                     "metadata": {"name": "kubelet-config", "namespace": "kube-system"},
+                                     "data": {"kubelet": kubelet}})
+                return
             plan = read_json("plan.json", None) or [{"ready": True}]
             step = plan[min(index, len(plan) - 1)]
             node = read_json("node.json", {})
@@ -106,7 +130,9 @@ def main():
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
         if args.client_ca:
-            context.verify_mode = ssl.CERT_REQUIRED
+            # As kube-apiserver: a client certificate is asked for, not required (a bootstrap
+            # token authenticates without one).
+            context.verify_mode = ssl.CERT_OPTIONAL
             context.load_verify_locations(args.client_ca)
         server.socket = context.wrap_socket(server.socket, server_side=True)
     port_path = os.path.join(args.dir, "port")

@@ -101,6 +101,7 @@ class JoinTest : public ::testing::Test {
         "node: {{name: worker-1, instanceId: i-0abc}}\n"
         "cluster:\n  join: {}\n  apiServer: {}\n  bootstrapToken: {}\n  readyTimeoutSeconds: {}\n",
         join, api_server, kToken, ready_timeout);
+    config += cluster_extra_;
     config += join == "kubeadm" ? fmt::format("  caCertHash: {}\n", kHash)
                                 : "  caFile: /etc/kubernetes/pki/ca.crt\n";
     config += "nodeTemplate:\n  k8sTags:\n" + labels +
@@ -150,7 +151,8 @@ class JoinTest : public ::testing::Test {
         {"NB_FAKE_ROOT", root_.path().string()},
         {"NB_FAKE_KUBELET_CONF",
          fs::exists(fake_.path() / "kubelet.conf") ? (fake_.path() / "kubelet.conf").string() : ""},
-        {"NB_FAKE_KUBEADM_ERROR", kubeadm_error_}};
+        {"NB_FAKE_KUBEADM_ERROR", kubeadm_error_},
+        {"NB_FAKE_KUBEADM_VERSION", kubeadm_version_}};
   }
 
   ProcessResult Run(std::vector<std::string> extra = {}) {
@@ -161,10 +163,13 @@ class JoinTest : public ::testing::Test {
     return result;
   }
 
+  // The commands that change something, in order (not `systemctl show`, not `kubeadm version`).
   std::vector<std::string> Commands() const {
     std::vector<std::string> lines;
     std::istringstream in(Slurp(fake_.path() / "commands"));
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.starts_with("systemctl show ") && line != "kubeadm version -o short") lines.push_back(line);
+    }
     return lines;
   }
   json State() const { return json::parse(Slurp(root_.path() / "var/lib/nodeboot/state.json")); }
@@ -193,6 +198,8 @@ class JoinTest : public ::testing::Test {
   testing::TempDir fake_;     // the fake programs' records and the kubelet.conf they install
   testing::TempDir servers_;  // the fake API server's files
   std::string kubeadm_error_;
+  std::string kubeadm_version_ = "v1.31.4";
+  std::string cluster_extra_;  // more of the cluster section, indented by two
   std::string outputs_;  // every stdout and stderr of the binary so far
 };
 
@@ -208,31 +215,19 @@ TEST_F(JoinTest, KubeadmJoinWritesTheConfigRunsKubeadmAndWaitsForReady) {
   const auto result = Run();
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string config_path = Real("/etc/kubernetes/nodeboot-join.yaml");
-  EXPECT_THAT(Commands(), ElementsAre("kubeadm join --config " + config_path));
-  EXPECT_EQ(
-      Slurp(fake_.path() / "kubeadm-config.yaml"),
-      fmt::format(
-          R"(# Written by nodeboot for `kubeadm join --config`. It holds the bootstrap token: mode 0600.
-apiVersion: kubeadm.k8s.io/v1beta3
-kind: JoinConfiguration
-discovery:
-  bootstrapToken:
-    apiServerEndpoint: "10.0.0.10:6443"
-    token: "{}"
-    caCertHashes:
-      - "{}"
-nodeRegistration:
-  name: "worker-1"
-  criSocket: "unix:///run/containerd/containerd.sock"
-  taints:
-    - key: "dedicated"
-      value: "gpu"
-      effect: "NoSchedule"
-  kubeletExtraArgs:
-    node-labels: "node.kubernetes.io/pool=gpu,team=data"
-    max-pods: "64"
-)",
-          kToken, kHash));
+  // containerd first (kubeadm's CRI preflight needs it), without blocking on the job queue;
+  // kubeadm's own blocking kubelet restart follows.
+  EXPECT_THAT(Commands(), ElementsAre("systemctl start --no-block containerd.service",
+                                      "kubeadm join --config " + config_path, "systemctl restart kubelet"));
+  // kubeadm 1.31 reads v1beta4 (the whole file is pinned by tests/data/join/golden).
+  const std::string written = Slurp(fake_.path() / "kubeadm-config.yaml");
+  EXPECT_THAT(written, HasSubstr("apiVersion: \"kubeadm.k8s.io/v1beta4\"\n"));
+  EXPECT_THAT(written, HasSubstr(R"(  kubeletExtraArgs:
+    - name: "node-labels"
+      value: "node.kubernetes.io/pool=gpu,team=data"
+    - name: "max-pods"
+      value: "64"
+)"));
   EXPECT_EQ(Mode(config_path), 0600u);
   const auto requests = server.Requests();
   ASSERT_EQ(requests.size(), 3u);
@@ -248,7 +243,7 @@ nodeRegistration:
   const auto repaired = Run({"--repair"});
   ASSERT_EQ(repaired.exit_code, 0) << repaired.err;
   EXPECT_THAT(repaired.err, HasSubstr("already joined, left alone"));
-  EXPECT_EQ(Commands().size(), 1u);  // no kubeadm, no systemctl
+  EXPECT_EQ(Commands().size(), 3u);  // no kubeadm, no systemctl
   EXPECT_EQ(server.Requests().size(), 4u);
   ExpectTokenNowhere();
 }
@@ -271,28 +266,35 @@ TEST_F(JoinTest, KubeletModeWritesItsFilesStartsTheKubeletAndUsesTlsWithCertific
       "kubelet", server.Url(), 6, "    team: data\n",
       "    DockerLVMConfigOverride: 'dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG'\n");
 
+  // No clusterDNS in the config: the cluster's, read with the bootstrap token over TLS.
+  server.SetKubeletConfigMap(
+      "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nclusterDNS:\n- 10.96.0.10\n"
+      "clusterDomain: cluster.local\ncgroupDriver: systemd\n");
+
   const auto result = Run({"--skip", "storage"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(Commands(), ElementsAre("systemctl daemon-reload", "systemctl enable --now kubelet"));
+  EXPECT_THAT(Commands(), ElementsAre("systemctl start --no-block containerd.service", "systemctl daemon-reload",
+                                      "systemctl enable kubelet.service",
+                                      "systemctl restart --no-block kubelet.service"));
   EXPECT_EQ(
       Slurp(Real("/etc/kubernetes/bootstrap-kubelet.conf")),
       fmt::format(
           R"(# Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode 0600.
-apiVersion: v1
-kind: Config
+apiVersion: "v1"
+kind: "Config"
 clusters:
-  - name: bootstrap
+  - name: "bootstrap"
     cluster:
       server: "{}"
       certificate-authority: "/etc/kubernetes/pki/ca.crt"
 contexts:
-  - name: bootstrap
+  - name: "bootstrap"
     context:
-      cluster: bootstrap
-      user: kubelet-bootstrap
-current-context: bootstrap
+      cluster: "bootstrap"
+      user: "kubelet-bootstrap"
+current-context: "bootstrap"
 users:
-  - name: kubelet-bootstrap
+  - name: "kubelet-bootstrap"
     user:
       token: "{}"
 )",
@@ -300,8 +302,8 @@ users:
   EXPECT_EQ(Mode(Real("/etc/kubernetes/bootstrap-kubelet.conf")), 0600u);
   EXPECT_EQ(Slurp(Real("/etc/kubernetes/kubelet-config.yaml")),
             R"(# Written by nodeboot (cluster.join: kubelet); rewritten on every join.
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
+apiVersion: "kubelet.config.k8s.io/v1beta1"
+kind: "KubeletConfiguration"
 authentication:
   anonymous:
     enabled: false
@@ -310,10 +312,13 @@ authentication:
   x509:
     clientCAFile: "/etc/kubernetes/pki/ca.crt"
 authorization:
-  mode: Webhook
-cgroupDriver: systemd
+  mode: "Webhook"
+cgroupDriver: "systemd"
 containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock"
 rotateCertificates: true
+clusterDNS:
+  - "10.96.0.10"
+clusterDomain: "cluster.local"
 maxPods: 64
 registerWithTaints:
   - key: "dedicated"
@@ -336,9 +341,11 @@ ExecStart=/usr/bin/kubelet \
   // The kubelet.conf appeared a second after the kubelet started; then one TLS request with
   // the kubelet's client certificate was enough.
   const auto requests = server.Requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0]["clientCN"], "system:node:worker-1");
-  EXPECT_EQ(requests[0]["authorization"], nullptr);
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0]["path"], "/api/v1/namespaces/kube-system/configmaps/kubelet-config");
+  EXPECT_EQ(requests[0]["authorization"], std::string("Bearer ") + kToken);
+  EXPECT_EQ(requests[1]["clientCN"], "system:node:worker-1");
+  EXPECT_EQ(requests[1]["authorization"], nullptr);
   EXPECT_THAT(State()["phases"]["join"]["output"].dump(),
               HasSubstr("kubelet.conf does not exist yet"));
   ExpectTokenNowhere();
@@ -346,8 +353,53 @@ ExecStart=/usr/bin/kubelet \
   // Repair on the Ready node: one look, no file rewritten, no systemctl.
   const auto repaired = Run({"--repair", "--skip", "storage"});
   ASSERT_EQ(repaired.exit_code, 0) << repaired.err;
-  EXPECT_EQ(Commands().size(), 2u);
-  EXPECT_EQ(server.Requests().size(), 2u);
+  EXPECT_EQ(Commands().size(), 4u);
+  EXPECT_EQ(server.Requests().size(), 3u);
+}
+
+TEST_F(JoinTest, TheJoinFileFollowsTheInstalledKubeadm) {
+  FakeApiServer server(servers_.path() / "api");
+  server.SetNode(Node());
+  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
+  // The fake kubeadm refuses, as the real one does, v1beta3 from 1.37 and v1beta4 before 1.31.
+  for (const auto& [version, api] : {std::pair{"v1.30.14", "v1beta3"}, std::pair{"v1.37.0", "v1beta4"}}) {
+    fs::remove(Real("/etc/kubernetes/kubelet.conf"));
+    fs::remove(Real("/var/lib/nodeboot/state.json"));
+    kubeadm_version_ = version;
+    WriteConfig("kubeadm", "https://10.0.0.10:6443");
+    const auto result = Run();
+    ASSERT_EQ(result.exit_code, 0) << version << ": " << result.err;
+    EXPECT_THAT(Slurp(fake_.path() / "kubeadm-config.yaml"),
+                HasSubstr(fmt::format("apiVersion: \"kubeadm.k8s.io/{}\"", api)));
+    EXPECT_THAT(result.err, HasSubstr(fmt::format("kubeadm {}: writing a kubeadm.k8s.io/{} JoinConfiguration",
+                                                  version, api)));
+  }
+}
+
+TEST_F(JoinTest, KubeadmOlderThan122IsAJoinErrorBeforeAnythingIsWrittenOrStarted) {
+  kubeadm_version_ = "v1.21.14";
+  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 30) << result.err;
+  EXPECT_THAT(JoinError(), HasSubstr("kubeadm v1.21.14 is older than 1.22"));
+  EXPECT_TRUE(Commands().empty());
+  EXPECT_FALSE(fs::exists(Real("/etc/kubernetes/nodeboot-join.yaml")));
+}
+
+TEST_F(JoinTest, KubeletModeWithoutClusterDnsAnywhereFailsBeforeWriting) {
+  // Serves no kubelet-config ConfigMap.
+  FakeApiServer server(servers_.path() / "api",
+                       {certs_->Path("server.crt").string(), certs_->Path("server.key").string(), ""});
+  root_.Write("etc/kubernetes/pki/ca.crt", Slurp(certs_->Path("ca.crt")));
+  WriteConfig("kubelet", server.Url());
+  const auto result = Run({"--skip", "storage"});
+  EXPECT_EQ(result.exit_code, 30) << result.err;
+  EXPECT_THAT(JoinError(), HasSubstr("cluster.clusterDNS is not set and the cluster's could not be read: ConfigMap "
+                                     "kube-system/kubelet-config: HTTP 404: configmaps \"kubelet-config\" not found"));
+  EXPECT_TRUE(Commands().empty());
+  EXPECT_FALSE(fs::exists(Real("/etc/kubernetes/bootstrap-kubelet.conf")));
+  EXPECT_FALSE(fs::exists(Real("/etc/kubernetes/kubelet-config.yaml")));
+  ExpectTokenNowhere();
 }
 
 TEST_F(JoinTest, KubeadmOverTlsWithInlineCredentialsAndThrottlingHonoursRetryAfter) {
@@ -439,6 +491,7 @@ TEST_F(JoinTest, FailingKubeadmIsExitThirtyWithItsFirstErrorLine) {
 }
 
 TEST_F(JoinTest, DryRunPrintsTheWritesAndCommandsAndChangesNothing) {
+  cluster_extra_ = "  clusterDNS: [10.247.3.10]\n";
   WriteConfig("kubelet", "https://10.0.0.10:6443");
   const auto result = Run({"--dry-run"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -447,7 +500,8 @@ TEST_F(JoinTest, DryRunPrintsTheWritesAndCommandsAndChangesNothing) {
       HasSubstr("would write " + Real("/etc/kubernetes/bootstrap-kubelet.conf") + " (mode 0600"));
   EXPECT_THAT(result.out, HasSubstr("would write " + Real("/etc/kubernetes/kubelet-config.yaml") +
                                     " (mode 0644"));
-  EXPECT_THAT(result.out, HasSubstr("would run: systemctl enable --now kubelet"));
+  EXPECT_THAT(result.out, HasSubstr("would run: systemctl enable kubelet.service"));
+  EXPECT_THAT(result.out, HasSubstr("would run: systemctl restart --no-block kubelet.service"));
   EXPECT_THAT(result.err, HasSubstr("dry run: not waiting for Node worker-1 to be Ready"));
   EXPECT_TRUE(Commands().empty());
   EXPECT_FALSE(fs::exists(Real("/etc/kubernetes")));
