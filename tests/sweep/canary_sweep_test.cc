@@ -6,7 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "agent/base/base64.h"
 #include "tests/support/process.h"
@@ -62,7 +64,7 @@ class CanarySweepTest : public ::testing::Test {
   // Runs a command on the root; adds its stdout and stderr to `outputs_`.
   int Command(std::vector<std::string> args) {
     args.insert(args.begin() + 1, {"--root", root_.path().string()});
-    const auto result = testing::RunNodeboot(args);
+    const auto result = testing::RunNodeboot(args, env_);
     outputs_ += "$ nodeboot " + args[0] + "\n" + result.out + result.err;
     return result.exit_code;
   }
@@ -87,8 +89,10 @@ class CanarySweepTest : public ::testing::Test {
     for (const auto& entry : fs::recursive_directory_iterator(root_.path())) {
       const auto path = entry.path().string();
       all += path + "\n";
+      // The config, the scripts and the join's 0600 files must hold the secrets, to use them.
       if (!entry.is_regular_file() || path.ends_with("etc/nodeboot/config.yaml") ||
-          path.find("var/lib/nodeboot/scripts/") != std::string::npos) {
+          path.find("var/lib/nodeboot/scripts/") != std::string::npos ||
+          path.ends_with("etc/kubernetes/nodeboot-join.yaml") || path.ends_with("etc/kubernetes/bootstrap-kubelet.conf")) {
         continue;
       }
       all += Slurp(entry.path()) + "\n";
@@ -96,7 +100,7 @@ class CanarySweepTest : public ::testing::Test {
     return all;
   }
 
-  void ExpectNoCanary() {
+  void ExpectNoCanaryInOutputsOrFiles() {
     const std::string files = Files();
     for (const auto& secret : {kTaskToken, kBootstrapToken, kPreCanary, kPostCanary}) {
       EXPECT_THAT(outputs_, Not(HasSubstr(secret)));
@@ -106,11 +110,17 @@ class CanarySweepTest : public ::testing::Test {
         EXPECT_THAT(files, Not(HasSubstr(needle))) << secret << " in base64";
       }
     }
+  }
+
+  void ExpectNoCanary() {
+    ExpectNoCanaryInOutputsOrFiles();
     // The scripts themselves are on disk (they have to be, to run), and only there.
     EXPECT_THAT(Slurp(root_.path() / "var/lib/nodeboot/scripts/preInstall"), HasSubstr(kPreCanary));
   }
 
   testing::TempDir root_;
+  testing::TempDir fake_;  // the fake kubeadm's and systemctl's records
+  std::map<std::string, std::string> env_;
   std::string outputs_;
 };
 
@@ -130,6 +140,35 @@ TEST_F(CanarySweepTest, FailingRunLeaksNoSecret) {
   ReadEverything();
   EXPECT_THAT(Files(), HasSubstr("value: ***"));  // the failure's output is kept, masked
   ExpectNoCanary();
+}
+
+// The join's new outputs: the kubeadm API choice, a kubeadm that prints the token in its error
+// (as kubeadm does for an invalid token id), the ConfigMap request with the token as bearer,
+// and the unit notes. The fake kubeadm and systemctl of tests/join are on PATH.
+TEST_F(CanarySweepTest, FailingJoinsLeakNoSecret) {
+  const char* path = std::getenv("PATH");
+  env_ = {{"PATH", std::string(NODEBOOT_SOURCE_DIR) + "/tests/join/fake-bin:" + (path ? path : "/usr/bin:/bin")},
+          {"NB_FAKE_DIR", fake_.path().string()},
+          {"NB_FAKE_ROOT", root_.path().string()},
+          {"NB_FAKE_KUBEADM_ERROR", "couldn't validate the identity of the API Server: token " + kBootstrapToken +
+                                        " is invalid"}};
+  const std::string common = "node: {name: worker-1, instanceId: i-0abc}\n"
+                             "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + kTaskToken + ", deliverySeconds: 0}\n";
+  root_.Write("etc/nodeboot/config.yaml",
+              common + "cluster: {join: kubeadm, apiServer: 'https://127.0.0.1:9', bootstrapToken: " + kBootstrapToken +
+                  ", caCertHash: 'sha256:" + std::string(64, 'a') + "', failCgroupV1: false}\n");
+  EXPECT_EQ(Command({"run"}), 30) << outputs_;
+  EXPECT_THAT(outputs_, HasSubstr("couldn't validate the identity of the API Server: token ***"));
+  ReadEverything();
+  ExpectNoCanaryInOutputsOrFiles();
+
+  root_.Write("etc/nodeboot/config.yaml",
+              common + "cluster: {join: kubelet, apiServer: 'https://127.0.0.1:9', bootstrapToken: " + kBootstrapToken +
+                  ", caFile: /etc/kubernetes/pki/ca.crt}\n");
+  EXPECT_EQ(Command({"run"}), 30) << outputs_;
+  EXPECT_THAT(outputs_, HasSubstr("ConfigMap kube-system/kubelet-config"));
+  ReadEverything();
+  ExpectNoCanaryInOutputsOrFiles();
 }
 
 }  // namespace
