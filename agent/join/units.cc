@@ -65,7 +65,12 @@ Status StartUnit(const UnitControl& control, std::string_view unit, UnitVerb ver
     if (!state) return state.error();
     before = std::move(*state);
   }
-  const bool already_active = verb == UnitVerb::kStart && before.active_state == "active";
+  // A start of a unit that is already starting (systemd's own start job: containerd is wanted
+  // by multi-user.target and starts once nodeboot said READY) merges into that job: there will
+  // be no new invocation, and the one under way is the one to wait for.
+  const bool already_started =
+      verb == UnitVerb::kStart &&
+      (before.active_state == "active" || before.active_state == "activating" || before.active_state == "reloading");
   const std::string verb_word = verb == UnitVerb::kStart ? "start" : "restart";
   NB_TRY(Systemctl(control, {verb_word, "--no-block", std::string(unit)}, true));
   if (control.dry_run) return Ok();
@@ -76,7 +81,7 @@ Status StartUnit(const UnitControl& control, std::string_view unit, UnitVerb ver
     auto seen = ShowUnit(control, unit);
     if (!seen) return seen.error();
     state = std::move(*seen);
-    const bool new_invocation = already_active || state.invocation_id != before.invocation_id;
+    const bool new_invocation = already_started || state.invocation_id != before.invocation_id;
     if (state.active_state == "active" && new_invocation) {
       control.note(fmt::format("{} is active ({})", unit, state.sub_state));
       return Ok();

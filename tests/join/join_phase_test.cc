@@ -60,7 +60,9 @@ class NodeRunner : public CommandRunner {
     }
     if (argv[0] == "systemctl" && argv.size() == 4 && argv[2] == "--no-block" && !stuck.contains(argv[3])) {
       Unit& unit = units[argv[3]];
-      if (argv[1] == "restart" || unit.active != "active") {
+      if (argv[1] == "start" && unit.active == "activating") {
+        unit.active = "active";  // merged into the start job under way: the same invocation
+      } else if (argv[1] == "restart" || unit.active != "active") {
         ++unit.invocations;
         unit.active = failing.contains(argv[3]) ? "failed" : "active";
       }
@@ -307,6 +309,15 @@ TEST_F(JoinPhaseTest, AUnitThatFailsOrNeverStartsIsNamed) {
               HasSubstr("systemctl start containerd.service: not active after 120 s (ActiveState=inactive"));
   EXPECT_GE(now_ - start, std::chrono::seconds(120));
   EXPECT_FALSE(std::filesystem::exists(root_.path() / "etc/kubernetes/bootstrap-kubelet.conf"));
+}
+
+// systemd starts containerd itself once nodeboot said READY (it is wanted by
+// multi-user.target): nodeboot's start merges into that job and no new invocation comes.
+TEST_F(JoinPhaseTest, AStartMergedIntoSystemdsOwnStartJobIsWaitedFor) {
+  runner_.units["containerd.service"] = {"loaded", "activating", 1};
+  const auto outcome = Run(config::JoinMode::kKubeadm);
+  ASSERT_TRUE(outcome.status) << outcome.status.error().message;
+  EXPECT_THAT(runner_.Changes(), ElementsAre("systemctl start --no-block containerd.service", HasSubstr("kubeadm join")));
 }
 
 TEST_F(JoinPhaseTest, ANodeWithoutContainerdIsLeftToItsOwnRuntime) {
