@@ -17,7 +17,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format git
   # libraries (one adapter file each, see DESIGN.md)
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libboost-dev libboost-filesystem-dev libcurl4-openssl-dev libblkid-dev
+  libboost-dev libboost-filesystem-dev libcurl4-openssl-dev libblkid-dev libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl
   # the fuzz job: clang with libFuzzer and the sanitizer runtimes

@@ -14,6 +14,7 @@
 #include "agent/base/logged_command_runner.h"
 #include "agent/base/logging.h"
 #include "agent/base/redact.h"
+#include "agent/base/service_manager.h"
 #include "agent/base/shutdown.h"
 #include "agent/config/load.h"
 #include "agent/report/catalog.h"
@@ -170,6 +171,30 @@ void Reboot(const Paths& paths, CommandRunner& runner) {
 
 }  // namespace
 
+void TellServiceManagerAboutPhases(ServiceManager& manager, RunHooks& hooks) {
+  hooks.phase_started = [&manager](std::string_view phase) { manager.NotifyStatus(fmt::format("phase {}", phase)); };
+  hooks.node_services_may_start = [&manager](std::string_view phase) {
+    manager.NotifyReady(fmt::format("the node's data directories are in place; phase {} next", phase));
+  };
+}
+
+void TellServiceManagerRunEnded(ServiceManager& manager, const RunRecord& run, int code) {
+  if (code == 0) {
+    manager.NotifyReady(run.status == RunStatus::kRebooting
+                            ? fmt::format("rebooting as a script asked; run {} goes on after the reboot", run.run_id)
+                            : fmt::format("bootstrapped (run {})", run.run_id));
+    return;
+  }
+  std::string why = fmt::format("run {} failed with exit code {}", run.run_id, code);
+  if (const PhaseRecord* failed = run.FailedPhase()) {
+    why += fmt::format(": phase {}", failed->name);
+    if (!failed->error_code.empty()) why += fmt::format(" ({})", failed->error_code);
+  } else if (run.stopped_by != 0) {
+    why += fmt::format(": stopped by {}", SignalName(run.stopped_by));
+  }
+  manager.NotifyStatus(why + "; see `nodeboot status`");
+}
+
 int Bootstrap(const BootstrapOptions& options) {
   const Paths paths(options.root);
 
@@ -246,7 +271,12 @@ int Bootstrap(const BootstrapOptions& options) {
   PhaseContext context{config,         *identity,       paths, runner, *files, options.repair, options.dry_run,
                        [&stop_signal] { return stop_signal() != 0; }};
   const Selection selection{options.only, options.skip, options.repair, options.rerun_scripts};
+  // nodeboot.service is Type=notify: the kubelet and containerd (ordered after it) may start
+  // before the join phase, which needs them, and not before the storage phase has mounted
+  // their data directories. A no-op when not started by such a unit.
+  auto service_manager = MakeSystemdServiceManager();
   RunHooks hooks;
+  TellServiceManagerAboutPhases(*service_manager, hooks);
   if (!options.dry_run) hooks.checkpoint = [&paths](const State& s) { return SaveState(paths, s); };
   hooks.stop_signal = stop_signal;
   hooks.redactor = redactor;
@@ -272,15 +302,21 @@ int Bootstrap(const BootstrapOptions& options) {
             exit ? std::to_string(*exit) : "?", run.duration_ms);
 
   // 8. Remember it (atomically). A dry run remembers nothing.
+  int code = exit.value_or(exit_code::kInternal);
   state->last_run = run;
   if (!options.dry_run) {
     if (auto saved = SaveState(paths, *state); !saved) {
       log::Error("state: {}", saved.error().message);
-      return exit.value_or(exit_code::kInternal) != 0 ? exit.value_or(exit_code::kInternal) : exit_code::kInternal;
+      if (code == 0) code = exit_code::kInternal;
+    } else if (run.status == RunStatus::kRebooting) {
+      Reboot(paths, runner);
     }
-    if (run.status == RunStatus::kRebooting) Reboot(paths, runner);
   }
-  return exit.value_or(exit_code::kInternal);
+
+  // 9. The last word to systemd: READY=1 if nothing before the join phase said it and the run
+  //    exits 0 (else the unit would fail with result 'protocol').
+  TellServiceManagerRunEnded(*service_manager, run, code);
+  return code;
 }
 
 int PrintStatus(const std::string& root, bool json) {

@@ -4,6 +4,10 @@
 #include <set>
 #include <string>
 
+#include "agent/base/service_manager.h"
+#include "agent/run/engine.h"
+#include "agent/run/state.h"
+
 namespace nodeboot::run {
 
 struct BootstrapOptions {
@@ -18,6 +22,15 @@ struct BootstrapOptions {
 
 // Returns the process exit code of SPEC §2.
 int Bootstrap(const BootstrapOptions& options);
+
+// What a run tells the service manager (nodeboot.service is Type=notify; README "At boot"):
+// each phase as the unit's status line, and READY=1 before the first phase that needs the
+// node's services (RunHooks::node_services_may_start says when).
+void TellServiceManagerAboutPhases(ServiceManager& manager, RunHooks& hooks);
+// At the end of a run that exits with `code`: READY=1 when that is 0 (a Type=notify unit
+// whose process exits 0 without it fails with result 'protocol'), else a status line naming
+// the failure; the exit code itself is what marks the unit failed.
+void TellServiceManagerRunEnded(ServiceManager& manager, const RunRecord& run, int code);
 
 // Prints the last run from state.json as text or JSON; exit 0 when there is one, 1 when
 // there is none (nothing has run on this node).

@@ -59,6 +59,7 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
   std::string halted;  // why the phases from here on do not run
   bool failed = false;
   bool rebooting = false;
+  bool node_services_told = false;
 
   for (const auto& phase : phases) {
     PhaseRecord record;
@@ -74,6 +75,10 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
       record.reason = halted;
       run.phases.push_back(std::move(record));
       continue;
+    }
+    if (phase->needs_node_services() && !node_services_told) {
+      node_services_told = true;
+      if (hooks.node_services_may_start) hooks.node_services_may_start(record.name);
     }
     if (auto why = WhyNotRun(*phase, context, selection, state); !why.empty()) {
       record.status = PhaseStatus::kSkipped;
@@ -123,6 +128,7 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
     }
 
     log::Info("phase {}: start", record.name);
+    if (hooks.phase_started) hooks.phase_started(record.name);
     const auto start = Clock::now();
     PhaseOutcome outcome = phase->Run(context);
     record.duration_ms = MillisSince(start);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/base/redact.h"
@@ -32,6 +33,17 @@ struct RunHooks {
   std::function<int()> stop_signal;
   // Every message, reason and output line passes this where the record is made.
   Redactor redactor;
+  // Called once, before the engine considers the first phase whose needs_node_services() is
+  // true, whether that phase then runs or is skipped: the phases that lay out the node's data
+  // are settled, and units ordered after nodeboot (the kubelet, containerd) may start. Not
+  // called when an earlier phase failed or the run was halted (a stop signal, a reboot a script
+  // asked for): those units must not start on a half-made layout on our word. They do start
+  // once nodeboot exits, failed or not (After= orders, it does not require), as they did when
+  // nodeboot.service was a oneshot; the failed unit, `status` and the report say why.
+  // `phase` is the phase that needs them.
+  std::function<void(std::string_view phase)> node_services_may_start;
+  // Called with a phase's name as it starts running (its start recorded).
+  std::function<void(std::string_view phase)> phase_started;
 };
 
 // Runs the phases; `state.phases` and `state.last_run` are kept up to date as it goes, and

@@ -36,10 +36,11 @@ for s in postinst prerm postrm; do
   check "$s is executable and sh -n clean" bash -c "test -x '$tmp/control/$s' && sh -n '$tmp/control/$s'"
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in lvm2 e2fsprogs xfsprogs libcurl4 libc6; do
+for d in lvm2 e2fsprogs xfsprogs libcurl4 libsystemd0 libc6; do
   check "Depends names $d" grep -q "\\b$d" <<<"$depends"
 done
-# The C++ libraries are linked in and libcurl is loaded with dlopen (start-up cost, README).
+# The C++ libraries are linked in; libcurl and libsystemd are loaded with dlopen (start-up cost,
+# README).
 for d in libstdc++6 libyaml-cpp libfmt libspdlog libboost-filesystem; do
   check "Depends does not name $d (linked in)" bash -c "! grep -q '\\b$d' <<<'$depends'"
 done
@@ -49,7 +50,7 @@ dpkg-deb -x "$deb" "$tmp/root"
 check "the binary needs only glibc (libc.so.6, ld-linux)" \
   test "$(objdump -p "$tmp/root/usr/bin/nodeboot" | awk '$1 == "NEEDED" {print $2}' | sort | tr '\n' ' ')" = "ld-linux-x86-64.so.2 libc.so.6 "
 unit=$tmp/root/lib/systemd/system/nodeboot.service
-for l in Type=oneshot RemainAfterExit=yes ExecStart=/usr/bin/nodeboot\ run \
+for l in Type=notify NotifyAccess=main RemainAfterExit=yes ExecStart=/usr/bin/nodeboot\ run \
   ConditionPathExists=/etc/nodeboot/config.yaml Wants=network-online.target \
   'After=network-online.target cloud-init.service cloud-config.service' \
   'Before=kubelet.service containerd.service docker.service' WantedBy=multi-user.target; do

@@ -1,0 +1,213 @@
+// When the engine says the node's services may start (RunHooks::node_services_may_start), and
+// what a run tells the service manager (bootstrap.h), on values: fake phases that log what
+// happens into one list, and a fake service manager.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "agent/run/bootstrap.h"
+#include "agent/run/engine.h"
+#include "tests/run/fake_service_manager.h"
+
+namespace nodeboot::run {
+namespace {
+
+using ::testing::ElementsAre;
+
+// A phase that logs "run <name>" into the shared list when it runs.
+class LoggingPhase : public Phase {
+ public:
+  LoggingPhase(std::string name, std::vector<std::string>& log, bool needs_services, Status result,
+               std::string nothing)
+      : name_(std::move(name)),
+        log_(log),
+        needs_services_(needs_services),
+        result_(std::move(result)),
+        nothing_(std::move(nothing)) {}
+  std::string_view name() const override { return name_; }
+  bool is_script() const override { return false; }
+  bool needs_node_services() const override { return needs_services_; }
+  std::string NothingToDo(const config::NodeConfig&) const override { return nothing_; }
+  PhaseOutcome Run(PhaseContext&) override {
+    log_.push_back("run " + name_);
+    if (during) during();
+    return {result_, {}, reboot};
+  }
+  bool reboot = false;
+  std::function<void()> during;
+
+ private:
+  std::string name_;
+  std::vector<std::string>& log_;
+  bool needs_services_;
+  Status result_;
+  std::string nothing_;
+};
+
+class NullRunner : public CommandRunner {
+ public:
+  Result<CommandResult> Run(const Command&) override { return CommandResult{}; }
+};
+
+class NodeServicesTest : public ::testing::Test {
+ protected:
+  NodeServicesTest() {
+    hooks_.node_services_may_start = [this](std::string_view phase) {
+      log_.push_back("may start (" + std::string(phase) + ")");
+    };
+  }
+  LoggingPhase& Add(std::string name, bool needs_services = false, Status result = Ok(),
+                    std::string nothing = "") {
+    phases_.push_back(std::make_unique<LoggingPhase>(std::move(name), log_, needs_services,
+                                                     std::move(result), std::move(nothing)));
+    return static_cast<LoggingPhase&>(*phases_.back());
+  }
+  // The phases of StandardPhases() as they will be: a GPU phase between storage and join, and
+  // the join and what follows it needing the node's services.
+  void AddStandardPhases(Status storage = Ok(), std::string join_nothing = "") {
+    Add("preInstall");
+    Add("storage", false, std::move(storage));
+    Add("gpu");
+    Add("join", true, Ok(), std::move(join_nothing));
+    Add("postInstall", true);
+  }
+  RunRecord Run(const Selection& selection = {}) {
+    PhaseContext context{config_, identity_, paths_, runner_, *files_, selection.repair, false, {}};
+    return RunPhases(phases_, context, selection, state_, hooks_);
+  }
+
+  std::vector<std::string> log_;
+  RunHooks hooks_;
+  config::NodeConfig config_;
+  Identity identity_{"w1", "i-1", "boot", "run-1"};
+  Paths paths_{"/nonexistent"};
+  NullRunner runner_;
+  std::unique_ptr<HostFiles> files_ = MakeDryRunHostFiles(paths_, [](const std::string&) {});
+  std::vector<std::unique_ptr<Phase>> phases_;
+  State state_;
+};
+
+TEST_F(NodeServicesTest, SaidOnceAfterTheDataPhasesAndBeforeTheFirstPhaseThatNeedsThem) {
+  AddStandardPhases();
+  const auto run = Run();
+  EXPECT_EQ(run.status, RunStatus::kSucceeded);
+  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu", "may start (join)",
+                                "run join", "run postInstall"));
+}
+
+TEST_F(NodeServicesTest, SaidWhenThePhaseThatNeedsThemIsSkipped) {
+  AddStandardPhases(Ok(), "no cluster to join (cluster.join absent or none)");
+  Run();
+  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu", "may start (join)",
+                                "run postInstall"));
+  log_.clear();
+  Run({.only = {},
+       .skip = {"join"},
+       .repair = false,
+       .rerun_scripts = false});  // every phase already succeeded
+  EXPECT_THAT(log_, ElementsAre("may start (join)"));
+}
+
+TEST_F(NodeServicesTest, NotSaidAfterAFailure) {
+  AddStandardPhases(Error{"NB-STORAGE-UNSATISFIABLE", "no usable disk", 20});
+  const auto run = Run();
+  EXPECT_EQ(run.ExitCode(), 20);
+  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage"));
+}
+
+TEST_F(NodeServicesTest, NotSaidWhenTheRunIsStopped) {
+  int signal = 0;
+  hooks_.stop_signal = [&signal] { return signal; };
+  AddStandardPhases();
+  static_cast<LoggingPhase&>(*phases_[2]).during = [&signal] {
+    signal = 15;
+  };  // SIGTERM during gpu
+  const auto run = Run();
+  EXPECT_EQ(run.status, RunStatus::kInterrupted);
+  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu"));
+}
+
+TEST_F(NodeServicesTest, NotSaidWhenAScriptAsksForAReboot) {
+  AddStandardPhases();
+  static_cast<LoggingPhase&>(*phases_[0]).reboot = true;
+  const auto run = Run();
+  EXPECT_EQ(run.status, RunStatus::kRebooting);
+  EXPECT_THAT(log_, ElementsAre("run preInstall"));
+}
+
+TEST_F(NodeServicesTest, AFailureAfterItDoesNotTakeItBack) {
+  Add("storage");
+  Add("join", true, Error{"NB-JOIN-FAILED", "kubeadm join: exit 1", 30});
+  const auto run = Run();
+  EXPECT_EQ(run.ExitCode(), 30);
+  EXPECT_THAT(log_, ElementsAre("run storage", "may start (join)", "run join"));
+}
+
+TEST_F(NodeServicesTest, NeverSaidWhenNoPhaseNeedsThem) {
+  Add("preInstall");
+  Add("storage");
+  Run();
+  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage"));
+}
+
+TEST_F(NodeServicesTest, PhaseStartedNamesEachPhaseThatRuns) {
+  std::vector<std::string> started;
+  hooks_.phase_started = [&started](std::string_view phase) { started.emplace_back(phase); };
+  AddStandardPhases(Ok(), "no cluster to join");
+  Run();
+  EXPECT_THAT(started, ElementsAre("preInstall", "storage", "gpu", "postInstall"));
+}
+
+// What bootstrap tells systemd: the status as each phase starts, READY=1 before the join.
+TEST_F(NodeServicesTest, TheServiceManagerHearsEachPhaseAndReadyBeforeTheJoin) {
+  testing::FakeServiceManager manager;
+  TellServiceManagerAboutPhases(manager, hooks_);
+  AddStandardPhases();
+  const auto run = Run();
+  TellServiceManagerRunEnded(manager, run, *run.ExitCode());
+  EXPECT_THAT(manager.said,
+              ElementsAre("STATUS phase preInstall", "STATUS phase storage", "STATUS phase gpu",
+                          "READY the node's data directories are in place; phase join next",
+                          "STATUS phase join", "STATUS phase postInstall",
+                          "READY bootstrapped (run run-1)"));
+}
+
+TEST_F(NodeServicesTest, AFailedRunEndsWithAStatusAndNoReady) {
+  testing::FakeServiceManager manager;
+  TellServiceManagerAboutPhases(manager, hooks_);
+  AddStandardPhases(Error{"NB-STORAGE-UNSATISFIABLE", "no usable disk", 20});
+  const auto run = Run();
+  TellServiceManagerRunEnded(manager, run, *run.ExitCode());
+  EXPECT_THAT(
+      manager.said,
+      ElementsAre(
+          "STATUS phase preInstall", "STATUS phase storage",
+          "STATUS run run-1 failed with exit code 20: phase storage (NB-STORAGE-UNSATISFIABLE); "
+          "see `nodeboot status`"));
+}
+
+TEST_F(NodeServicesTest, ARunThatExitsZeroIsReadyAtTheEndEvenWithoutAPhaseThatNeedsServices) {
+  testing::FakeServiceManager manager;
+  TellServiceManagerAboutPhases(manager, hooks_);
+  auto& pre = Add("preInstall");
+  pre.reboot = true;
+  const auto run = Run();
+  TellServiceManagerRunEnded(manager, run, *run.ExitCode());
+  EXPECT_THAT(manager.said,
+              ElementsAre("STATUS phase preInstall",
+                          "READY rebooting as a script asked; run run-1 goes on after the reboot"));
+  testing::FakeServiceManager stopped;
+  RunRecord interrupted = run;
+  interrupted.status = RunStatus::kInterrupted;
+  interrupted.stopped_by = 15;
+  TellServiceManagerRunEnded(stopped, interrupted, 143);
+  EXPECT_THAT(stopped.said,
+              ElementsAre("STATUS run run-1 failed with exit code 143: stopped by SIGTERM; see "
+                          "`nodeboot status`"));
+  EXPECT_THAT(log_, ElementsAre("run preInstall"));
+}
+
+}  // namespace
+}  // namespace nodeboot::run
