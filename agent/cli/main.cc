@@ -7,12 +7,11 @@
 
 #include "agent/base/result.h"
 #include "agent/cli/commands.h"
+#include "agent/run/phases.h"
 
 namespace {
 
 using nodeboot::cli::HostOptions;
-
-const std::vector<std::string> kPhases = {"preInstall", "storage", "join", "postInstall"};
 
 void AddRoot(CLI::App* command, HostOptions& host) {
   command->add_option("--root", host.root, "Directory prefixed to every host file nodeboot reads or writes")
@@ -28,12 +27,15 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("nodeboot ") + NODEBOOT_VERSION);
 
+  const std::vector<std::string> phases = nodeboot::run::StandardPhaseNames();
+  std::string phase_list;
+  for (const auto& name : phases) phase_list += name + ", ";
   nodeboot::cli::RunOptions run;
-  auto* run_cmd = app.add_subcommand("run", "Bootstrap this node: preInstall, storage, join, postInstall, report");
+  auto* run_cmd = app.add_subcommand("run", "Bootstrap this node: " + phase_list + "report");
   AddConfig(run_cmd, run.host);
   AddRoot(run_cmd, run.host);
-  run_cmd->add_option("--only", run.only, "Run only these phases")->delimiter(',')->check(CLI::IsMember(kPhases));
-  run_cmd->add_option("--skip", run.skip, "Skip these phases")->delimiter(',')->check(CLI::IsMember(kPhases));
+  run_cmd->add_option("--only", run.only, "Run only these phases")->delimiter(',')->check(CLI::IsMember(phases));
+  run_cmd->add_option("--skip", run.skip, "Skip these phases")->delimiter(',')->check(CLI::IsMember(phases));
   run_cmd->add_flag("--repair", run.repair, "Re-check every phase's real state and redo what is missing or drifted");
   run_cmd->add_flag("--rerun-scripts", run.rerun_scripts, "Run the pre/post install scripts again even if they succeeded");
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every command and file write the run would make; change nothing");

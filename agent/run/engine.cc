@@ -133,7 +133,11 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
     PhaseOutcome outcome = phase->Run(context);
     record.duration_ms = MillisSince(start);
     for (auto& line : outcome.output) record.output.push_back(redactor.Redact(line));
-    if (outcome.status) {
+    if (outcome.status && !outcome.skipped.empty()) {
+      record.status = PhaseStatus::kSkipped;
+      record.reason = redactor.Redact(outcome.skipped);
+      log::Info("phase {}: skipped: {}", record.name, record.reason);
+    } else if (outcome.status) {
       record.status = PhaseStatus::kSucceeded;
       record.reboot_requested = outcome.reboot_requested;
       log::Info("phase {}: succeeded in {} ms{}", record.name, record.duration_ms,
@@ -157,8 +161,9 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
         log::Error("phase {}: failed after {} ms: {}", record.name, record.duration_ms, record.error_message);
       }
     }
-    if (outcome.not_started && before) state.phases[record.name] = *before;
-    else if (outcome.not_started) state.phases.erase(record.name);
+    const bool keep_last_outcome = outcome.not_started || record.status == PhaseStatus::kSkipped;
+    if (keep_last_outcome && before) state.phases[record.name] = *before;
+    else if (keep_last_outcome) state.phases.erase(record.name);
     else state.phases[record.name] = record;
     run.phases.back() = std::move(record);
     if (auto saved = checkpoint(); !saved) log::Error("state: {}", saved.error().message);

@@ -38,6 +38,10 @@ struct PhaseOutcome {
   // The phase refused to start (its status says why): the phase's last real outcome on this
   // instance stays what it was (an `interrupted` script must stay interrupted).
   bool not_started = false;
+  // With an Ok status: the phase looked at the node and found nothing for it to do ("no NVIDIA
+  // GPU"); recorded as `skipped` with this reason, never as `succeeded`, and the phase's last
+  // real outcome on this instance stays what it was.
+  std::string skipped = {};
 };
 
 class Phase {

@@ -21,4 +21,10 @@ std::vector<std::unique_ptr<Phase>> StandardPhases() {
   return phases;
 }
 
+std::vector<std::string> StandardPhaseNames() {
+  std::vector<std::string> names;
+  for (const auto& phase : StandardPhases()) names.emplace_back(phase->name());
+  return names;
+}
+
 }  // namespace nodeboot::run

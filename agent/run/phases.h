@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "agent/run/phase.h"
@@ -9,5 +10,7 @@
 namespace nodeboot::run {
 
 std::vector<std::unique_ptr<Phase>> StandardPhases();
+// Their names, in order (what --only and --skip accept).
+std::vector<std::string> StandardPhaseNames();
 
 }  // namespace nodeboot::run

@@ -16,6 +16,7 @@
 #include "tests/report/task_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/phase_record.h"
 
 namespace nodeboot {
 namespace {
@@ -111,11 +112,10 @@ TEST_F(ReportTest, SuccessReportMatchesTheSchemaAndIsDeliveredOnce) {
   EXPECT_FALSE(body.contains("error"));
   EXPECT_FALSE(body.contains("logExcerpt"));
   ASSERT_EQ(body["phases"].size(), 4u);
-  EXPECT_EQ(body["phases"][0]["name"], "preInstall");
-  EXPECT_EQ(body["phases"][0]["status"], "succeeded");
-  EXPECT_TRUE(std::regex_match(body["phases"][0]["startedAt"].get<std::string>(),
+  EXPECT_EQ(testing::PhaseIn(body, "preInstall")["status"], "succeeded");
+  EXPECT_TRUE(std::regex_match(testing::PhaseIn(body, "preInstall")["startedAt"].get<std::string>(),
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
-  EXPECT_TRUE(body["phases"][0]["durationMs"].is_number_integer());
+  EXPECT_TRUE(testing::PhaseIn(body, "preInstall")["durationMs"].is_number_integer());
   for (const auto& phase : body["phases"]) {
     EXPECT_EQ(phase.size(), 4u) << phase;  // name, status, startedAt, durationMs
   }

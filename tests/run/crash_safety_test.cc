@@ -18,6 +18,7 @@
 #include "agent/base/base64.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/phase_record.h"
 
 namespace nodeboot {
 namespace {
@@ -145,8 +146,8 @@ TEST_F(CrashSafetyTest, AKilledRunIsSeenAsInterruptedAndNoScriptRunsAgainByItsel
   }
   EXPECT_EQ(Slurp(Path("marker")), "pre\npost\n");
   const auto state = State();
-  EXPECT_EQ(state["lastRun"]["phases"][0]["status"], "skipped");
-  EXPECT_EQ(state["lastRun"]["phases"][3]["status"], "failed");
+  EXPECT_EQ(testing::PhaseIn(state["lastRun"], "preInstall")["status"], "skipped");
+  EXPECT_EQ(testing::PhaseIn(state["lastRun"], "postInstall")["status"], "failed");
   EXPECT_EQ(state["lastRun"]["error"]["code"], "NB-POSTINSTALL-INTERRUPTED");
   EXPECT_EQ(state["phases"]["postInstall"]["status"], "interrupted");
   EXPECT_EQ(state["lastRun"]["exitCode"], 40);
@@ -177,7 +178,7 @@ TEST_F(CrashSafetyTest, SigtermIsPassedToTheScriptGroupWhichIsWaitedForThenTheRu
   EXPECT_EQ(state["lastRun"]["status"], "interrupted");
   EXPECT_EQ(state["lastRun"]["stoppedBy"], SIGTERM);
   EXPECT_EQ(state["lastRun"]["exitCode"], 128 + SIGTERM);
-  EXPECT_EQ(state["lastRun"]["phases"][3]["status"], "not-run");
+  EXPECT_EQ(testing::PhaseIn(state["lastRun"], "postInstall")["status"], "not-run");
   EXPECT_EQ(state["lastRun"]["report"]["status"], "pending");
   // The report waits in the outbox, saying what happened.
   int reports = 0;
@@ -202,8 +203,8 @@ TEST_F(CrashSafetyTest, AScriptAsksForARebootAndTheNextRunGoesOnWithTheNextPhase
   EXPECT_EQ(Slurp(Path("marker")), "pre\n");
   auto state = State();
   EXPECT_EQ(state["lastRun"]["status"], "rebooting");
-  EXPECT_EQ(state["lastRun"]["phases"][0]["rebootRequested"], true);
-  EXPECT_EQ(state["lastRun"]["phases"][3]["status"], "not-run");
+  EXPECT_EQ(testing::PhaseIn(state["lastRun"], "preInstall")["rebootRequested"], true);
+  EXPECT_EQ(testing::PhaseIn(state["lastRun"], "postInstall")["status"], "not-run");
   const auto second = Run();  // "the next boot"
   EXPECT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(Slurp(Path("marker")), "pre\npost\n");

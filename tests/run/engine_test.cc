@@ -23,10 +23,13 @@ class FakePhase : public Phase {
   PhaseOutcome Run(PhaseContext&) override {
     ++runs;
     if (during) during();
-    return {result_, {"line one", "line two"}, reboot};
+    PhaseOutcome outcome{result_, {"line one", "line two"}, reboot};
+    outcome.skipped = skipped;
+    return outcome;
   }
   int runs = 0;
   bool reboot = false;
+  std::string skipped;  // the phase's own "nothing to do here"
   std::function<void()> during;
 
  private:
@@ -66,6 +69,27 @@ class EngineTest : public ::testing::Test {
   std::vector<std::unique_ptr<Phase>> phases_;
   State state_;
 };
+
+// A phase that finds nothing to do when it looks (a CPU-only node's gpu phase) is recorded as
+// skipped with its reason, not as succeeded, and does not replace its last real outcome.
+TEST_F(EngineTest, APhaseCanSaySkippedFromItsOwnRun) {
+  auto& gpu = Add("gpu", false);
+  Add("join", false);
+  gpu.skipped = "no NVIDIA GPU (nvidia-smi is not installed)";
+  auto run = Run();
+  EXPECT_EQ(gpu.runs, 1);
+  EXPECT_THAT(Statuses(run), ElementsAre("skipped", "succeeded"));
+  EXPECT_EQ(run.phases[0].reason, "no NVIDIA GPU (nvidia-smi is not installed)");
+  EXPECT_EQ(run.status, RunStatus::kSucceeded);
+  EXPECT_FALSE(state_.phases.contains("gpu"));
+  // After a real reset, a later look that finds nothing keeps the record of that reset.
+  gpu.skipped.clear();
+  ASSERT_EQ(Statuses(Run({{}, {}, /*repair=*/true, false})).front(), "succeeded");
+  gpu.skipped = "no GPU has MIG state";
+  run = Run({{}, {}, /*repair=*/true, false});
+  EXPECT_EQ(ToString(run.phases[0].status), "skipped");
+  EXPECT_EQ(state_.phases.at("gpu").status, PhaseStatus::kSucceeded);
+}
 
 TEST_F(EngineTest, RunsEveryPhaseInOrderAndRecordsIt) {
   auto& pre = Add("preInstall", true);
