@@ -28,6 +28,8 @@ inline constexpr int kJoinFailed = 30;
 inline constexpr int kJoinTimedOut = 31;
 inline constexpr int kPostInstallFailed = 40;
 inline constexpr int kPostInstallTimedOut = 41;
+inline constexpr int kGpuResetFailed = 50;
+inline constexpr int kGpuResetTimedOut = 51;
 }  // namespace exit_code
 
 struct Error {

@@ -1,4 +1,4 @@
-// The config's top level and nodeboot's own sections (node, task, cluster, disks, scripts,
+// The config's top level and nodeboot's own sections (node, task, cluster, disks, gpu, scripts,
 // storage), where an unknown key is an error: a typo must not silently fall back to a default.
 #include "agent/config/load.h"
 
@@ -180,6 +180,12 @@ void ParseCluster(Fields fields, ClusterSection& cluster) {
   fields.Finish();
 }
 
+void ParseGpu(Fields fields, GpuSection& gpu) {
+  if (fields.Enum("migReset", {"auto", "never"}) == "never") gpu.mig_reset = MigReset::kNever;
+  if (auto v = fields.Integer("resetTimeoutSeconds", 1, 86400)) gpu.reset_timeout_seconds = int(*v);
+  fields.Finish();
+}
+
 std::optional<bool> ParseFlag(Fields& fields, std::string_view key) {
   const Document* value = fields.Get(key);
   if (value == nullptr) return std::nullopt;
@@ -284,6 +290,7 @@ LoadResult ParseConfig(std::string_view text, const Paths& paths) {
   ParseTask(Fields(top.Get("task"), "task", errors, Unknown::kRefuse), paths, config.task);
   ParseCluster(Fields(top.Get("cluster"), "cluster", errors, Unknown::kRefuse), config.cluster);
   ParseDisks(top.List("disks"), config.disks, errors);
+  ParseGpu(Fields(top.Get("gpu"), "gpu", errors, Unknown::kRefuse), config.gpu);
   {
     Fields scripts(top.Get("scripts"), "scripts", errors, Unknown::kRefuse);
     if (auto v = scripts.Integer("preInstallTimeoutSeconds", 1, 86400)) config.scripts.pre_install_timeout_seconds = int(*v);

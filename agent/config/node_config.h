@@ -70,6 +70,15 @@ struct InventoryDisk {
   std::string wwn;
 };
 
+// `gpu:` (SPEC §3, §6a): whether the gpu phase clears a MIG layout the instance kept from its
+// previous tenant, and how long the whole reset may take.
+enum class MigReset { kAuto, kNever };
+
+struct GpuSection {
+  MigReset mig_reset = MigReset::kAuto;
+  int reset_timeout_seconds = 900;  // the whole gpu phase; exit 51 when not done within it
+};
+
 struct ScriptsSection {
   int pre_install_timeout_seconds = 900;    // CCE's limit
   int post_install_timeout_seconds = 1800;  // CCE's limit
@@ -107,6 +116,7 @@ struct NodeConfig {
   TaskSection task;
   ClusterSection cluster;
   std::vector<InventoryDisk> disks;
+  GpuSection gpu;
   ScriptsSection scripts;
   storage::Filesystem filesystem = storage::Filesystem::kExt4;
   NodeTemplate node_template;

@@ -1,5 +1,6 @@
 #include "agent/run/phases.h"
 
+#include "agent/gpu/gpu_phase.h"
 #include "agent/join/join_phase.h"
 #include "agent/run/storage_phase.h"
 #include "agent/scripts/script_phase.h"
@@ -14,6 +15,9 @@ std::vector<std::unique_ptr<Phase>> StandardPhases() {
   // Storage before join: the container runtime's and the kubelet's directories must be on
   // their volumes before either starts writing to them.
   phases.push_back(MakeStoragePhase());
+  // A bare-metal GPU instance may keep the MIG layout of its previous tenant: cleared before
+  // the node's services start and the device plugin advertises it.
+  phases.push_back(gpu::MakeGpuPhase());
   // Join once the node is complete, so the scheduler never sees a half-built node Ready.
   phases.push_back(join::MakeJoinPhase());
   // The post-install script last: it may label, test or talk to the joined node.

@@ -111,7 +111,7 @@ TEST_F(ReportTest, SuccessReportMatchesTheSchemaAndIsDeliveredOnce) {
   EXPECT_EQ(body["agentVersion"], NODEBOOT_VERSION);
   EXPECT_FALSE(body.contains("error"));
   EXPECT_FALSE(body.contains("logExcerpt"));
-  ASSERT_EQ(body["phases"].size(), 4u);
+  ASSERT_EQ(body["phases"].size(), 5u);  // preInstall, storage, gpu, join, postInstall
   EXPECT_EQ(testing::PhaseIn(body, "preInstall")["status"], "succeeded");
   EXPECT_TRUE(std::regex_match(testing::PhaseIn(body, "preInstall")["startedAt"].get<std::string>(),
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));

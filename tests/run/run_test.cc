@@ -234,7 +234,7 @@ TEST_F(RunTest, StatusShowsTheLastRun) {
   EXPECT_EQ(json.exit_code, 0);
   const auto parsed = nlohmann::json::parse(json.out);
   EXPECT_EQ(parsed["lastRun"]["exitCode"], 40);
-  EXPECT_EQ(parsed["lastRun"]["phases"].size(), 4u);
+  EXPECT_EQ(parsed["lastRun"]["phases"].size(), 5u);  // preInstall, storage, gpu, join, postInstall
   EXPECT_GE(testing::PhaseIn(parsed["lastRun"], "preInstall")["durationMs"].get<int>(), 0);
 }
 
