@@ -14,8 +14,9 @@
 // Errors (catalog codes, all exit 50 but the timeout):
 //   NB-GPU-MIG-RESET-FAILED  an nvidia-smi call failed, or its output could not be read
 //   NB-GPU-IN-USE            a process (or another driver client) holds a GPU with MIG state
-//   NB-GPU-REBOOT-REQUIRED   the platform allows no GPU reset (pass-through): only a reboot applies
-//   it NB-GPU-MIG-RESET-TIMEOUT not done within gpu.resetTimeoutSeconds (exit 51)
+//   NB-GPU-REBOOT-REQUIRED   the platform allows no GPU reset (pass-through): only a reboot
+//                            applies it
+//   NB-GPU-MIG-RESET-TIMEOUT not done within gpu.resetTimeoutSeconds (exit 51)
 #pragma once
 
 #include <chrono>
