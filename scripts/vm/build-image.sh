@@ -6,7 +6,8 @@
 #
 # Two cached layers under $(cache)/images (see common.sh for the cache directory):
 #  1. base-KEY.tar: mmdebstrap of bookworm with systemd (as init), udev, cloud-init, lvm2,
-#     e2fsprogs, xfsprogs, python3, ifupdown, dbus and the .deb's own dependencies. KEY hashes the
+#     e2fsprogs, xfsprogs, python3, ifupdown, dbus, containerd, openssl, python3-yaml and the
+#     .deb's own dependencies. KEY hashes the
 #     package list and this script. The only step that needs the network (Debian's mirror);
 #     several minutes on a fresh machine.
 #  2. node-KEY.img: a raw ext4 image (label nbroot) of layer 1 plus the .deb (dpkg -i in a
@@ -56,8 +57,11 @@ flock 9
 
 # --- layer 1: the Debian root ------------------------------------------------------------------
 suite=bookworm
+# containerd (with its runc): the real container runtime of the join scenarios, on the runtime LV;
+# openssl and python3-yaml: the e2e fixtures' test API server and stand-in kubelet/kubeadm
+# (tests/e2e/firstboot/guest/) sign certificates and read YAML as the real ones do.
 packages=(systemd systemd-sysv udev dbus cloud-init lvm2 e2fsprogs xfsprogs python3
-  ifupdown iproute2 procps kmod less)
+  ifupdown iproute2 procps kmod less containerd openssl python3-yaml)
 # The .deb's dependencies are in the base too, so that layer 2 needs no network.
 while IFS= read -r dep; do
   [ -n "$dep" ] && packages+=("$dep")

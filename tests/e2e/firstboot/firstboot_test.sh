@@ -6,13 +6,20 @@
 # (tests/e2e/firstboot/guest/) run a task service on 127.0.0.1:8080 and, once the boot is over,
 # hand the node's state to the host as a tar and power off. All assertions run here, on the host.
 #
-#   tests/e2e/firstboot/firstboot_test.sh succeeded|preinstall-fails DEB_DIR
+#   tests/e2e/firstboot/firstboot_test.sh succeeded|preinstall-fails|join-kubeadm|join-kubelet DEB_DIR
 #
 # succeeded: the report arrives with status succeeded and all phases, the LVs are mounted where
 #   SPEC §4 says, nodeboot.service is active (exited), the scripts' markers exist; then a reboot
 #   of the same disks runs nothing again (no script, no LVM write) and still mounts the LVs.
 # preinstall-fails: the pre-install script fails; the failure report carries the script's
 #   stderr and cloud-init's lines, nodeboot.service failed with 10, storage did not run.
+# join-kubeadm, join-kubelet: the node also joins a cluster (cluster.join kubeadm / kubelet): a test
+#   API server in the image (guest/usr/local/lib/nodeboot-e2e/apiserver.py, PKI and bootstrap token
+#   made here), Debian's containerd on the runtime LV, the kubelet package's kubelet.service with
+#   kubeadm's 10-kubeadm.conf, and STAND-IN kubelet and kubeadm programs (guest/usr/bin/). The
+#   report says succeeded with the join; the Node carries the labels, taints and maxPods asked for
+#   and is Ready; kubelet and containerd run, on their LVs; no secret in anything collected. Then
+#   a reboot: no join, no CSR, no script runs again; the kubelet is back and heartbeats.
 # Keep the work dir for debugging with NODEBOOT_E2E_KEEP=1. Wall times are printed.
 set -euo pipefail
 scenario=$1 deb_dir=$2
@@ -39,8 +46,16 @@ fi
 image=$(fb_image "${debs[0]}")
 echo "image: $image (ready after $(elapsed))"
 
-if [ "$scenario" = succeeded ]; then
+join=none
+case $scenario in
+  succeeded | preinstall-fails) ;;
+  join-kubeadm) join=kubeadm ;;
+  join-kubelet) join=kubelet ;;
+  *) echo "FAIL unknown scenario '$scenario'"; exit 2 ;;
+esac
+if [ "$scenario" != preinstall-fails ]; then
   task_id=task-e2e-ok
+  [ "$join" = none ] || task_id=task-e2e-join-$join
   pre='#!/bin/sh
 set -e
 mkdir -p /var/lib/node-markers
@@ -59,7 +74,7 @@ post='#!/bin/sh
 set -e
 echo "post-install ran; containerd on $(findmnt -no SOURCE /var/lib/containerd)" >>/var/lib/node-markers/post-install
 echo "post-install: done"'
-fb_node "$image" "i-e2e-$scenario" "$task_id" "$pre" "$post"
+fb_node "$image" "i-e2e-$scenario" "$task_id" "$pre" "$post" "$join"
 boot() { fb_boot "$1" || { bad "boot $1: no results"; exit 1; }; }
 r() { cat "$work/boot$1/$2" 2>/dev/null; }
 json() { # N FILE PYTHON-EXPR (on `d`, the last JSON line of FILE): prints the value
@@ -78,8 +93,8 @@ check "cloud-init finished" grep -q 'status: done' "$work/boot1/cloud-init-statu
 check "exactly one report arrived" test "$(grep -c . "$work/boot1/received.json")" -eq 1
 check "report: taskId and the instance id from the NoCloud meta-data" \
   test "$(json 1 received.json 'd["taskId"]+" "+d["node"]["instanceId"]')" = "$task_id i-e2e-$scenario"
-check "report: all four phases" \
-  test "$(json 1 received.json '",".join(p["name"] for p in d["phases"])')" = preInstall,storage,join,postInstall
+check "report: all five phases, in SPEC §1's order" \
+  test "$(json 1 received.json '",".join(p["name"] for p in d["phases"])')" = preInstall,storage,gpu,join,postInstall
 # nodeboot started only after cloud-init's init stage had written the config.
 check "nodeboot.service started after cloud-init.service finished" python3 - "$work/boot1/journal.txt" <<'PY'
 import re, sys
@@ -97,12 +112,15 @@ copies = re.findall(r"nodeboot\[\d+\]: nodeboot: (?:info|warning|warn|error) .*"
 assert not copies, copies[:3]
 PY
 
-if [ "$scenario" = succeeded ]; then
+if [ "$join" != none ]; then
+  # shellcheck source=tests/e2e/firstboot/join_checks.sh
+  . "$here/join_checks.sh"
+elif [ "$scenario" = succeeded ]; then
   check "report: status succeeded, exit code 0" \
     test "$(json 1 received.json 'd["status"]+" "+str(d["exitCode"])')" = "succeeded 0"
-  check "report: preInstall, storage, postInstall succeeded; join skipped (no cluster)" \
-    test "$(json 1 received.json '" ".join(p["status"] for p in d["phases"])')" = \
-    "succeeded succeeded skipped succeeded"
+  check "report: preInstall, storage, postInstall succeeded; gpu skipped (no NVIDIA GPU), join skipped (no cluster)" \
+    test "$(json 1 received.json '" ".join(p["name"]+"="+p["status"] for p in d["phases"])')" = \
+    "preInstall=succeeded storage=succeeded gpu=skipped join=skipped postInstall=succeeded"
   check "nodeboot.service is active (exited), Result=success" active_exited 1
   check "nodeboot.service exited 0" grep -qx 'ExecMainStatus=0' "$work/boot1/nodeboot-service.txt"
   check "no failed units" test -z "$(r 1 failed-units.txt)"
@@ -138,13 +156,14 @@ if [ "$scenario" = succeeded ]; then
   check "boot 2: nodeboot status still succeeded" grep -q succeeded "$work/boot2/status.json"
   # A plain run at boot reports too (SPEC §7: every run): success, with every phase skipped.
   check "boot 2: its report says succeeded, every phase skipped" \
-    test "$(json 2 received.json 'd["status"]+" "+" ".join(p["status"] for p in d["phases"])')" = \
-    "succeeded skipped skipped skipped skipped"
+    test "$(json 2 received.json 'd["status"]+" "+str(sorted(set(p["status"] for p in d["phases"])))')" = \
+    "succeeded ['skipped']"
 else
   check "report: status failed in phase preInstall, exit code 10" \
     test "$(json 1 received.json 'd["status"]+" "+d["phase"]+" "+str(d["exitCode"])')" = "failed preInstall 10"
   check "report: later phases not run" \
-    test "$(json 1 received.json '" ".join(p["status"] for p in d["phases"])')" = "failed not-run not-run not-run"
+    test "$(json 1 received.json '" ".join(p["name"]+"="+p["status"] for p in d["phases"])')" = \
+    "preInstall=failed storage=not-run gpu=not-run join=not-run postInstall=not-run"
   # (The package name is masked: every 8+ character word of a script is, in its output.)
   check "report: the excerpt starts with the script's stderr" \
     python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert d["logExcerpt"][1].startswith("E: Unable to locate package "), d["logExcerpt"][:3]' \

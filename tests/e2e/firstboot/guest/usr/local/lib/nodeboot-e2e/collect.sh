@@ -15,11 +15,29 @@ run() { # FILE COMMAND...
 }
 lvm_cfg='devices{obtain_device_list_from_udev=0}'
 
+# nodeboot.service is Type=notify: "active (running)" from its READY=1 (storage done, before the
+# join, so that containerd and the kubelet can start) until its process exits, then "active
+# (exited)". Units ordered after it (this one) start at READY: wait for the exit, bounded.
+for _ in $(seq 1 720); do
+  case $(systemctl show -p SubState --value nodeboot.service) in
+    start-pre | start | start-post | running | reload) sleep 1 ;;
+    *) break ;;
+  esac
+done
+# A node that joined: give a kubelet that (re)started late (a reboot) time to come up.
+if [ -f /etc/kubernetes/kubelet.conf ] && systemctl -q is-enabled kubelet.service 2>/dev/null; then
+  for _ in $(seq 1 120); do
+    python3 -c 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:10248/healthz", timeout=2)' \
+      2>/dev/null && break
+    sleep 1
+  done
+fi
+
 cat /proc/sys/kernel/random/boot_id >boot_id
 run uptime.txt cat /proc/uptime
 run nodeboot-service.txt systemctl show nodeboot.service \
   -p ActiveState -p SubState -p Result -p ExecMainStatus -p ExecMainStartTimestampMonotonic \
-  -p ExecMainExitTimestampMonotonic
+  -p ExecMainExitTimestampMonotonic -p ActiveEnterTimestampMonotonic -p Type
 run nodeboot-is-active.txt systemctl is-active nodeboot.service
 run report-timer.txt systemctl is-enabled nodeboot-report.timer
 run outbox.txt ls -A /var/lib/nodeboot/outbox
@@ -42,6 +60,36 @@ for f in /var/lib/nodeboot-e2e/received.json /var/lib/nodeboot/state.json \
   /var/log/nodeboot/nodeboot.log /var/log/cloud-init.log /var/log/cloud-init-output.log; do
   [ ! -f "$f" ] || cp "$f" .
 done
+# The join: the kubelet and containerd units, where their data lives, the files kubeadm, nodeboot
+# and the kubelet wrote (not the ones holding the bootstrap token: bootstrap-kubelet.conf; the join
+# file only with the token masked), the test API server's request log and objects.
+run kubelet-service.txt systemctl show kubelet.service -p ActiveState -p SubState -p Result \
+  -p NRestarts -p MainPID -p ExecMainStartTimestampMonotonic -p DropInPaths -p UnitFileState
+run containerd-service.txt systemctl show containerd.service -p ActiveState -p SubState -p Result \
+  -p MainPID -p ExecMainStartTimestampMonotonic -p UnitFileState
+run ctr-version.txt ctr version
+# Which filesystem containerd's open metadata database is on, beside the LV's (device numbers).
+# shellcheck disable=SC2016 # expanded by the inner sh
+run containerd-db.txt sh -c 'pid=$(systemctl show -p MainPID --value containerd.service)
+  for fd in /proc/$pid/fd/*; do case $(readlink "$fd") in */meta.db)
+    echo "$(readlink "$fd") $(stat -L -c %d "$fd") $(stat -c %d /var/lib/containerd)";; esac; done'
+# shellcheck disable=SC2016 # expanded by the inner sh
+run kubelet-cert.txt sh -c 'f=$(readlink -f /mnt/paas/kubernetes/kubelet/pki/kubelet-client-current.pem) &&
+  echo "$f $(stat -c %d "$f") $(stat -c %d /mnt/paas/kubernetes/kubelet)"'
+run etc-kubernetes.txt ls -lR /etc/kubernetes /var/lib/kubelet
+run kubelet-journal.txt journalctl -b -u kubelet.service --no-pager -o short-monotonic
+run containerd-journal.txt journalctl -b -u containerd.service --no-pager -o short-monotonic
+mkdir -p files apiserver
+for f in /var/lib/kubelet/config.yaml /var/lib/kubelet/kubeadm-flags.env /etc/kubernetes/kubelet.conf \
+  /etc/kubernetes/kubelet-config.yaml /etc/systemd/system/kubelet.service.d/10-nodeboot.conf \
+  /var/lib/nodeboot-e2e/kubelet-effective.json /var/lib/nodeboot-e2e/kubeadm-warnings.log \
+  /var/lib/nodeboot-e2e/kubelet-warnings.log /var/lib/nodeboot-e2e/apiserver-requests.jsonl; do
+  [ ! -f "$f" ] || cp "$f" files/
+done
+[ ! -f /etc/kubernetes/nodeboot-join.yaml ] || [ ! -f /etc/nodeboot-e2e/apiserver/token ] ||
+  sed "s/$(cat /etc/nodeboot-e2e/apiserver/token)/***/g" /etc/kubernetes/nodeboot-join.yaml >files/nodeboot-join.yaml
+cp -a /var/lib/nodeboot-e2e/apiserver/. apiserver/ 2>/dev/null || true
+
 mkdir -p markers
 cp -a /var/lib/node-markers/. markers/ 2>/dev/null || true
 stat -c '%a %U' /etc/nodeboot/config.yaml >config-mode.txt 2>&1
