@@ -47,8 +47,8 @@ int Run(const RunOptions& options) {
 int Plan(const HostOptions& options, const std::string& output) {
   return run::PrintPlan(options.root, options.config, output == "json");
 }
-int Status(const HostOptions& options, const std::string& output) {
-  return run::PrintStatus(options.root, output == "json");
+int Status(const HostOptions& options, const std::string& output, bool wait) {
+  return run::PrintStatus(options.root, output == "json", wait);
 }
 
 // Exit 0 when no report waits in the outbox afterwards (refused ones are set aside, listed,

@@ -25,7 +25,7 @@ struct RunOptions {
 int Validate(const HostOptions& options);
 int Run(const RunOptions& options);
 int Plan(const HostOptions& options, const std::string& output);
-int Status(const HostOptions& options, const std::string& output);
+int Status(const HostOptions& options, const std::string& output, bool wait = false);
 int ReportFlush(const HostOptions& options);
 int Logs(const HostOptions& options, int lines);
 int Explain(const std::string& code_or_text);

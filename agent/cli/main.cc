@@ -56,6 +56,9 @@ int Main(int argc, char** argv) {
   auto* status_cmd = app.add_subcommand("status", "Show the last run: phases, durations, result, report delivery");
   AddRoot(status_cmd, status);
   status_cmd->add_option("--output", status_output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  bool status_wait = false;
+  status_cmd->add_flag("--wait", status_wait,
+                       "Block until no run is in progress, then print the status; exit with the run's exit code");
 
   HostOptions report;
   bool flush = false;
@@ -94,7 +97,7 @@ int Main(int argc, char** argv) {
   if (*run_cmd) return nodeboot::cli::Run(run);
   if (*validate_cmd) return nodeboot::cli::Validate(validate);
   if (*plan_cmd) return nodeboot::cli::Plan(plan, plan_output);
-  if (*status_cmd) return nodeboot::cli::Status(status, status_output);
+  if (*status_cmd) return nodeboot::cli::Status(status, status_output, status_wait);
   if (*report_cmd) return nodeboot::cli::ReportFlush(report);
   if (*logs_cmd) return nodeboot::cli::Logs(logs, lines);
   if (*explain_cmd) return nodeboot::cli::Explain(explain_input);

@@ -4,9 +4,11 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "agent/base/host_files.h"
 #include "agent/base/http_client.h"
@@ -319,8 +321,13 @@ int Bootstrap(const BootstrapOptions& options) {
   return code;
 }
 
-int PrintStatus(const std::string& root, bool json) {
+int PrintStatus(const std::string& root, bool json, bool wait) {
   const Paths paths(root);
+  if (wait) {
+    // A run holds the lock from before its first phase to after its report: once it is free,
+    // state.json holds the run's end.
+    while (RunLock::IsHeld(paths.Host(Paths::kLockFile))) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   auto stored = ReadState(paths);
   if (!stored) {
     fmt::print(stderr, "nodeboot status: {}\n", stored.error().message);
@@ -342,7 +349,7 @@ int PrintStatus(const std::string& root, bool json) {
     auto j = nlohmann::json::parse(ToJson(state));
     j["outboxAside"] = {{"rejected", aside.rejected}, {"expired", aside.expired}, {"unsafe", aside.unsafe}};
     fmt::print("{}\n", j.dump(2));
-    return exit_code::kOk;
+    return wait ? run.ExitCode().value_or(exit_code::kInternal) : exit_code::kOk;
   }
   fmt::print("node {}  instance {}\n", state.node_name, state.instance_id);
   fmt::print("last run {}  started {}  {} ms\n", run.run_id, run.started_at, run.duration_ms);
@@ -367,7 +374,7 @@ int PrintStatus(const std::string& root, bool json) {
                aside.expired, aside.unsafe, outbox.dir().string());
   }
   for (const auto& warning : run.warnings) fmt::print("warning: {}\n", warning);
-  return exit_code::kOk;
+  return wait ? run.ExitCode().value_or(exit_code::kInternal) : exit_code::kOk;
 }
 
 }  // namespace nodeboot::run

@@ -34,6 +34,10 @@ void TellServiceManagerRunEnded(ServiceManager& manager, const RunRecord& run, i
 
 // Prints the last run from state.json as text or JSON; exit 0 when there is one, 1 when
 // there is none (nothing has run on this node).
-int PrintStatus(const std::string& root, bool json);
+// `status`: the last run as text or JSON; exit 0, or 1 when nodeboot has not run here. With
+// `wait`: first blocks while a run holds the lock (polling once a second, as `cloud-init status
+// --wait` does), then prints the same and exits with that run's exit code (1 when it has none:
+// it died without an end).
+int PrintStatus(const std::string& root, bool json, bool wait = false);
 
 }  // namespace nodeboot::run

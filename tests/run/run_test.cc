@@ -238,6 +238,30 @@ TEST_F(RunTest, StatusShowsTheLastRun) {
   EXPECT_GE(testing::PhaseIn(parsed["lastRun"], "preInstall")["durationMs"].get<int>(), 0);
 }
 
+// `status --wait` (SPEC §1): blocks while a run is in progress, then prints the status and
+// exits with the run's exit code, as `cloud-init status --wait` does.
+TEST_F(RunTest, StatusWaitBlocksUntilTheRunEndsAndExitsWithItsCode) {
+  WriteConfig("sleep 2\nexit 3\n");
+  const auto started = std::chrono::steady_clock::now();
+  auto run = std::async(std::launch::async, [this] { return Run(); });
+  // The run holds the lock once it has started; wait for its state to say so.
+  while (!std::filesystem::exists(root_.path() / "var/lib/nodeboot/state.json") &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto waited = RunNodeboot({"status", "--root", root_.path().string(), "--wait"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(run.get().exit_code, 10);
+  EXPECT_EQ(waited.exit_code, 10) << waited.out << waited.err;
+  EXPECT_THAT(waited.out, HasSubstr("result failed  exit code 10"));
+  EXPECT_GE(took, std::chrono::seconds(2));  // it did wait for the script
+  const auto json = RunNodeboot({"status", "--root", root_.path().string(), "--wait", "--output", "json"});
+  EXPECT_EQ(json.exit_code, 10);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["lastRun"]["exitCode"], 10);
+  // Without --wait the command itself succeeded.
+  EXPECT_EQ(RunNodeboot({"status", "--root", root_.path().string()}).exit_code, 0);
+}
+
 TEST_F(RunTest, LogsPhasesAndCommandsToTheLogFile) {
   WriteConfig("echo hello from the script\n");
   ASSERT_EQ(Run().exit_code, 0);

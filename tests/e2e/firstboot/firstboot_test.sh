@@ -122,6 +122,8 @@ elif [ "$scenario" = succeeded ]; then
     test "$(json 1 received.json '" ".join(p["name"]+"="+p["status"] for p in d["phases"])')" = \
     "preInstall=succeeded storage=succeeded gpu=skipped join=skipped postInstall=succeeded"
   check "nodeboot.service is active (exited), Result=success" active_exited 1
+  check "nodeboot status --wait: exit 0, result succeeded" \
+    bash -c "grep -qx 0 '$work/boot1/status-wait.txt.rc' && grep -q 'result succeeded' '$work/boot1/status-wait.txt'"
   check "nodeboot.service exited 0" grep -qx 'ExecMainStatus=0' "$work/boot1/nodeboot-service.txt"
   check "no failed units" test -z "$(r 1 failed-units.txt)"
   check "vgpaas/dockersys on /var/lib/containerd (ext4)" \
@@ -175,6 +177,7 @@ else
     python3 -c 'import json,sys; e=json.loads(open(sys.argv[1]).readline())["error"]; assert e["code"].startswith("NB-") and e["cause"] and e["solution"], e' \
     "$work/boot1/received.json"
   check "report: the task token does not leak" bash -c "! grep -q e2e-task-token-not-shown '$work/boot1/received.json'"
+  check "nodeboot status --wait: exit 10, the run's code" grep -qx 10 "$work/boot1/status-wait.txt.rc"
   check "nodeboot.service failed with exit status 10" \
     bash -c "grep -qx 'ActiveState=failed' '$work/boot1/nodeboot-service.txt' && grep -qx 'ExecMainStatus=10' '$work/boot1/nodeboot-service.txt'"
   check "cloud-init's runcmd did not start the failed unit again (one pre-install run)" \

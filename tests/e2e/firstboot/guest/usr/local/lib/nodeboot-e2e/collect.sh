@@ -46,6 +46,8 @@ run report-service.txt sh -c 'systemctl start nodeboot-report.service;
   systemctl show nodeboot-report.service -p ConditionResult -p Result -p ExecMainStatus'
 run failed-units.txt systemctl --failed --no-legend --plain
 run status.txt nodeboot status
+# What a script or an image test waits on: the run's end, and its exit code (status-wait.txt.rc).
+run status-wait.txt timeout 600 nodeboot status --wait
 run status.json nodeboot status --output json
 run findmnt.txt findmnt -rn -o TARGET,SOURCE,FSTYPE
 run lvs.json lvm lvs --config "$lvm_cfg" --reportformat json -o lv_name,vg_name,seg_size_pe,stripes,devices
