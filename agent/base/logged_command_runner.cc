@@ -8,13 +8,15 @@ namespace {
 
 class LoggedCommandRunner : public CommandRunner {
  public:
-  explicit LoggedCommandRunner(CommandRunner& inner) : inner_(inner) {}
+  LoggedCommandRunner(CommandRunner& inner, std::function<void(const Command&)> on_start)
+      : inner_(inner), on_start_(std::move(on_start)) {}
 
   Result<CommandResult> Run(const Command& command) override {
     // "read:" marks a command that changes nothing, so a log shows at a glance (and a test
     // counts) what a run changed.
     const std::string argv = (command.changes_system ? "exec: " : "read: ") + FormatArgv(command.argv);
     log::Info("{}", argv);
+    if (on_start_) on_start_(command);
     auto result = inner_.Run(command);
     if (!result) {
       log::Error("{}: {}", argv, result.error().message);
@@ -32,12 +34,14 @@ class LoggedCommandRunner : public CommandRunner {
 
  private:
   CommandRunner& inner_;
+  std::function<void(const Command&)> on_start_;
 };
 
 }  // namespace
 
-std::unique_ptr<CommandRunner> MakeLoggedCommandRunner(CommandRunner& inner) {
-  return std::make_unique<LoggedCommandRunner>(inner);
+std::unique_ptr<CommandRunner> MakeLoggedCommandRunner(CommandRunner& inner,
+                                                       std::function<void(const Command&)> on_start) {
+  return std::make_unique<LoggedCommandRunner>(inner, std::move(on_start));
 }
 
 }  // namespace nodeboot

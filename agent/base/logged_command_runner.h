@@ -2,12 +2,15 @@
 // logger), then its exit code and duration, or the timeout, or why it could not start.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "agent/base/command_runner.h"
 
 namespace nodeboot {
 
-std::unique_ptr<CommandRunner> MakeLoggedCommandRunner(CommandRunner& inner);
+// `on_start`, when set, hears each command as it starts (the run's progress line for systemd).
+std::unique_ptr<CommandRunner> MakeLoggedCommandRunner(CommandRunner& inner,
+                                                       std::function<void(const Command&)> on_start = {});
 
 }  // namespace nodeboot

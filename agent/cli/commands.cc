@@ -1,9 +1,16 @@
 #include "agent/cli/commands.h"
 
+#include <blkid/blkid.h>
+#include <curl/curl.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
+#include <spdlog/version.h>
+#include <CLI/Version.hpp>
+#include <boost/version.hpp>
 
 #include <cctype>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "agent/base/base64.h"
 #include "agent/base/http_client.h"
@@ -22,9 +29,34 @@
 
 namespace nodeboot::cli {
 
-int Validate(const HostOptions& options) {
+namespace {
+
+using nlohmann::json;
+
+bool Json(const std::string& output) { return output == "json"; }
+
+// One document, indented like `status --output json`; text that is not UTF-8 (a log line) is
+// replaced rather than thrown on.
+void PrintJson(const json& document) {
+  fmt::print("{}\n", document.dump(2, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
+
+int Validate(const HostOptions& options, const std::string& output) {
   const Paths paths(options.root);
   const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, options.config));
+  if (Json(output)) {
+    // The errors are those of the text form, which never repeat a secret's value.
+    json errors = json::array();
+    for (const auto& error : loaded.errors) {
+      errors.push_back({{"path", error.path},
+                        {"message", error.message},
+                        {"line", error.line > 0 ? json(error.line) : json(nullptr)}});
+    }
+    PrintJson({{"valid", loaded.ok()}, {"errors", std::move(errors)}});
+    return loaded.ok() ? exit_code::kOk : exit_code::kInvalidConfig;
+  }
   if (loaded.ok()) {
     fmt::print("config OK\n");
     return exit_code::kOk;
@@ -54,9 +86,22 @@ int Status(const HostOptions& options, const std::string& output, bool wait) {
 // Exit 0 when no report waits in the outbox afterwards (refused ones are set aside, listed,
 // and do not count); 1 when some still wait or the outbox could not be read or written; 2 when
 // reports wait but the config is invalid or has no task.url; 3 when a run holds the lock.
-int ReportFlush(const HostOptions& options) {
+int ReportFlush(const HostOptions& options, const std::string& output) {
   const Paths paths(options.root);
   const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
+  // --output json: the counts and the reports set aside, once the outcome is known (not when
+  // the outbox cannot be read at all).
+  const auto print_json = [&](int delivered, int refused, size_t waiting) {
+    json aside = json::array();
+    for (const auto& run_id : outbox.Rejected()) {
+      aside.push_back({{"runId", run_id},
+                       {"reasonFile", (outbox.dir() / (run_id + ".rejected.txt")).string()}});
+    }
+    PrintJson({{"delivered", delivered},
+               {"refused", refused},
+               {"waiting", waiting},
+               {"aside", std::move(aside)}});
+  };
   for (const auto& run_id : outbox.Rejected()) {
     fmt::print(stderr,
                "nodeboot report: {} was refused by the task service and is kept aside: {}\n",
@@ -68,7 +113,11 @@ int ReportFlush(const HostOptions& options) {
     return exit_code::kInternal;
   }
   if (waiting->empty()) {
-    fmt::print("outbox empty: nothing to deliver\n");
+    if (Json(output)) {
+      print_json(0, 0, 0);
+    } else {
+      fmt::print("outbox empty: nothing to deliver\n");
+    }
     return exit_code::kOk;
   }
   const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, options.config));
@@ -76,18 +125,21 @@ int ReportFlush(const HostOptions& options) {
     for (const auto& error : loaded.errors) {
       fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
     }
+    if (Json(output)) print_json(0, 0, waiting->size());
     return exit_code::kInvalidConfig;
   }
   const config::TaskSection& task = loaded.config.task;
   if (!task.enabled()) {
     fmt::print(stderr, "nodeboot report: {} report(s) wait in {} but the config has no task.url\n",
                waiting->size(), outbox.dir().string());
+    if (Json(output)) print_json(0, 0, waiting->size());
     return exit_code::kInvalidConfig;
   }
   // One writer of the outbox and state.json at a time: a run delivers its own reports.
   auto lock = RunLock::Acquire(paths.Host(Paths::kLockFile));
   if (!lock) {
     fmt::print(stderr, "nodeboot report: {}\n", lock.error().message);
+    if (Json(output)) print_json(0, 0, waiting->size());
     return lock.error().exit_code;
   }
   log::Init(
@@ -118,12 +170,16 @@ int ReportFlush(const HostOptions& options) {
       }
     }
   }
-  fmt::print("delivered {}, refused {}, still waiting {}\n", flushed.delivered, flushed.rejected,
-             flushed.pending);
+  if (Json(output)) {
+    print_json(flushed.delivered, flushed.rejected, static_cast<size_t>(flushed.pending));
+  } else {
+    fmt::print("delivered {}, refused {}, still waiting {}\n", flushed.delivered, flushed.rejected,
+               flushed.pending);
+  }
   return flushed.pending == 0 && flushed.problems.empty() ? exit_code::kOk : exit_code::kInternal;
 }
 
-int Logs(const HostOptions& options, int lines) {
+int Logs(const HostOptions& options, int lines, const std::string& output) {
   const Paths paths(options.root);
   report::ExcerptLimits limits;
   limits.max_lines = static_cast<size_t>(lines);
@@ -143,7 +199,11 @@ int Logs(const HostOptions& options, int lines) {
   for (auto& line : step_output) line = redactor.Redact(line);
   for (auto& line : system) line = redactor.Redact(line);
   const auto excerpt = report::ComposeExcerpt(step_output, system, limits);
-  for (const auto& line : excerpt) fmt::print("{}\n", line);
+  if (Json(output)) {
+    PrintJson({{"lines", excerpt}});
+  } else {
+    for (const auto& line : excerpt) fmt::print("{}\n", line);
+  }
   if (!stats.problem.empty()) {
     fmt::print(stderr, "nodeboot logs: {} lines; no system log: {}\n", excerpt.size(),
                stats.problem);
@@ -155,8 +215,23 @@ int Logs(const HostOptions& options, int lines) {
   return exit_code::kOk;
 }
 
+namespace {
+
+// `explain --output json`: the entry with the same keys whether it was named by its code or
+// matched a pasted line (then also the pattern that matched and where the entry comes from).
+json EntryJson(const report::CatalogEntry& entry) {
+  return {{"matched", true},
+          {"code", entry.code},
+          {"title", entry.title},
+          {"exitCode", entry.exit_code ? json(*entry.exit_code) : json(nullptr)},
+          {"cause", entry.cause},
+          {"solution", entry.solution}};
+}
+
+}  // namespace
+
 // Exit 0 with cause and solution; 1 when the catalog knows neither the code nor the text.
-int Explain(const std::string& input) {
+int Explain(const std::string& input, const std::string& output) {
   const auto loaded = report::LoadCatalog(Paths("/"));
   for (const auto& warning : loaded.warnings) fmt::print(stderr, "nodeboot explain: {}\n", warning);
   const std::string_view text = TrimWhitespace(input);
@@ -165,14 +240,26 @@ int Explain(const std::string& input) {
                "nodeboot explain: give an error code (NB-STORAGE-UNSAFE-DISK) or a log line\n");
     return exit_code::kInvalidConfig;
   }
+  const bool as_json = Json(output);
   if (const auto* entry = loaded.catalog.Find(text)) {
-    fmt::print("{}", report::Describe(*entry));
+    if (as_json) {
+      PrintJson(EntryJson(*entry));
+    } else {
+      fmt::print("{}", report::Describe(*entry));
+    }
     return exit_code::kOk;
   }
   std::string pattern;
   if (const auto* entry = loaded.catalog.Classify(text, &pattern)) {
-    fmt::print("{}Matched: the pattern '{}' of {}\n", report::Describe(*entry), pattern,
-               entry->origin);
+    if (as_json) {
+      json document = EntryJson(*entry);
+      document["pattern"] = pattern;
+      document["origin"] = entry->origin;
+      PrintJson(document);
+    } else {
+      fmt::print("{}Matched: the pattern '{}' of {}\n", report::Describe(*entry), pattern,
+                 entry->origin);
+    }
     return exit_code::kOk;
   }
   // A pasted nodeboot line quotes its code: "phase storage failed: NB-STORAGE-UNSAFE-DISK ...".
@@ -183,7 +270,11 @@ int Explain(const std::string& input) {
       ++end;
     }
     if (const auto* entry = loaded.catalog.Find(text.substr(at, end - at))) {
-      fmt::print("{}", report::Describe(*entry));
+      if (as_json) {
+        PrintJson(EntryJson(*entry));
+      } else {
+        fmt::print("{}", report::Describe(*entry));
+      }
       return exit_code::kOk;
     }
   }
@@ -191,11 +282,57 @@ int Explain(const std::string& input) {
              "nodeboot explain: \"{}\" is neither a known error code nor a line the error "
              "catalog recognises ({} entries; add your own in /etc/nodeboot/errors.d/)\n",
              text, loaded.catalog.entries().size());
+  if (as_json) PrintJson({{"matched", false}});
   return exit_code::kInternal;
 }
 
-int Version() {
-  fmt::print("nodeboot {}\n", NODEBOOT_VERSION);
+namespace {
+
+// The libcurl nodeboot would send its HTTP with: the library is loaded with dlopen where HTTP
+// is sent (agent/base/http_client_curl.cc), so this asks the same libcurl.so.4 for its version.
+std::string LoadedCurlVersion() {
+  void* library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+  if (library == nullptr) return "not loaded";
+  using VersionInfo = decltype(&curl_version_info);
+  const auto version_info = reinterpret_cast<VersionInfo>(dlsym(library, "curl_version_info"));
+  const curl_version_info_data* data = version_info ? version_info(CURLVERSION_NOW) : nullptr;
+  // The library stays loaded until exit, as where HTTP is sent (unloading curl is not safe).
+  return data != nullptr && data->version != nullptr ? std::string(data->version) : "not loaded";
+}
+
+std::string BlkidVersion() {
+  const char* version = nullptr;
+  blkid_get_library_version(&version, nullptr);
+  return version != nullptr ? version : "unknown";
+}
+
+}  // namespace
+
+int Version(const std::string& output) {
+  // Ordered as printed; the JSON object is keyed by library name.
+  const std::vector<std::pair<std::string, std::string>> libraries = {
+      {"yaml-cpp", NODEBOOT_YAML_CPP_VERSION},
+      {"spdlog", fmt::format("{}.{}.{}", SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH)},
+      {"fmt",
+       fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+      {"nlohmann-json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
+                                    NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
+      {"CLI11", CLI11_VERSION},
+      {"boost", fmt::format("{}.{}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
+                            BOOST_VERSION % 100)},
+      {"libcurl", LoadedCurlVersion()},
+      {"libblkid", BlkidVersion()},
+  };
+  if (Json(output)) {
+    json versions = json::object();
+    for (const auto& [name, version] : libraries) versions[name] = version;
+    PrintJson({{"version", NODEBOOT_VERSION},
+               {"gitDescription", NODEBOOT_GIT_DESCRIPTION},
+               {"libraries", std::move(versions)}});
+    return exit_code::kOk;
+  }
+  fmt::print("nodeboot {}\ngit: {}\n", NODEBOOT_VERSION, NODEBOOT_GIT_DESCRIPTION);
+  for (const auto& [name, version] : libraries) fmt::print("{}: {}\n", name, version);
   return exit_code::kOk;
 }
 

@@ -22,13 +22,15 @@ struct RunOptions {
   bool dry_run = false;
 };
 
-int Validate(const HostOptions& options);
+// `output` is "text" (the default: human text) or "json" (one JSON document on stdout, camelCase
+// keys like the report's). The exit codes do not depend on it.
+int Validate(const HostOptions& options, const std::string& output = "text");
 int Run(const RunOptions& options);
 int Plan(const HostOptions& options, const std::string& output);
 int Status(const HostOptions& options, const std::string& output, bool wait = false);
-int ReportFlush(const HostOptions& options);
-int Logs(const HostOptions& options, int lines);
-int Explain(const std::string& code_or_text);
-int Version();
+int ReportFlush(const HostOptions& options, const std::string& output = "text");
+int Logs(const HostOptions& options, int lines, const std::string& output = "text");
+int Explain(const std::string& code_or_text, const std::string& output = "text");
+int Version(const std::string& output = "text");
 
 }  // namespace nodeboot::cli

@@ -18,6 +18,10 @@ void AddRoot(CLI::App* command, HostOptions& host) {
       ->capture_default_str();
 }
 
+void AddOutput(CLI::App* command, std::string& output) {
+  command->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+}
+
 void AddConfig(CLI::App* command, HostOptions& host) {
   command->add_option("--config", host.config, "Config file (default /etc/nodeboot/config.yaml under --root)");
 }
@@ -43,19 +47,21 @@ int Main(int argc, char** argv) {
   HostOptions validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check the config; print `config OK` or every error");
   AddConfig(validate_cmd, validate);
+  std::string validate_output = "text";
+  AddOutput(validate_cmd, validate_output);
 
   HostOptions plan;
   std::string plan_output = "text";
   auto* plan_cmd = app.add_subcommand("plan", "Discover disks and LVM state; print what storage would do");
   AddConfig(plan_cmd, plan);
   AddRoot(plan_cmd, plan);
-  plan_cmd->add_option("--output", plan_output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  AddOutput(plan_cmd, plan_output);
 
   HostOptions status;
   std::string status_output = "text";
   auto* status_cmd = app.add_subcommand("status", "Show the last run: phases, durations, result, report delivery");
   AddRoot(status_cmd, status);
-  status_cmd->add_option("--output", status_output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  AddOutput(status_cmd, status_output);
   bool status_wait = false;
   status_cmd->add_flag("--wait", status_wait,
                        "Block until no run is in progress, then print the status; exit with the run's exit code");
@@ -66,18 +72,27 @@ int Main(int argc, char** argv) {
   AddRoot(report_cmd, report);
   AddConfig(report_cmd, report);
   report_cmd->add_flag("--flush", flush, "Deliver every report waiting in the outbox")->required();
+  std::string report_output = "text";
+  AddOutput(report_cmd, report_output);
 
   HostOptions logs;
   int lines = 200;
   auto* logs_cmd = app.add_subcommand("logs", "Print the log excerpt a failure report would carry now");
   AddRoot(logs_cmd, logs);
   logs_cmd->add_option("--lines", lines, "At most this many lines")->check(CLI::Range(1, 100000))->capture_default_str();
+  std::string logs_output = "text";
+  AddOutput(logs_cmd, logs_output);
 
   std::string explain_input;
   auto* explain_cmd = app.add_subcommand("explain", "Print cause and solution for an error code or a log line");
   explain_cmd->add_option("input", explain_input, "An error code (NB-STORAGE-UNSAFE-DISK) or a pasted log line")->required();
+  std::string explain_output = "text";
+  AddOutput(explain_cmd, explain_output);
 
-  auto* version_cmd = app.add_subcommand("version", "Print the version");
+  auto* version_cmd =
+      app.add_subcommand("version", "Print the version, the git description and the versions of the libraries");
+  std::string version_output = "text";
+  AddOutput(version_cmd, version_output);
 
   try {
     app.parse(argc, argv);
@@ -95,13 +110,13 @@ int Main(int argc, char** argv) {
   }
 
   if (*run_cmd) return nodeboot::cli::Run(run);
-  if (*validate_cmd) return nodeboot::cli::Validate(validate);
+  if (*validate_cmd) return nodeboot::cli::Validate(validate, validate_output);
   if (*plan_cmd) return nodeboot::cli::Plan(plan, plan_output);
   if (*status_cmd) return nodeboot::cli::Status(status, status_output, status_wait);
-  if (*report_cmd) return nodeboot::cli::ReportFlush(report);
-  if (*logs_cmd) return nodeboot::cli::Logs(logs, lines);
-  if (*explain_cmd) return nodeboot::cli::Explain(explain_input);
-  if (*version_cmd) return nodeboot::cli::Version();
+  if (*report_cmd) return nodeboot::cli::ReportFlush(report, report_output);
+  if (*logs_cmd) return nodeboot::cli::Logs(logs, lines, logs_output);
+  if (*explain_cmd) return nodeboot::cli::Explain(explain_input, explain_output);
+  if (*version_cmd) return nodeboot::cli::Version(version_output);
   return nodeboot::exit_code::kInvalidConfig;
 }
 

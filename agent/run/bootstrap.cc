@@ -28,6 +28,7 @@
 #include "agent/run/identity.h"
 #include "agent/run/phases.h"
 #include "agent/run/state.h"
+#include "agent/run/textfile.h"
 
 namespace nodeboot::run {
 namespace {
@@ -180,6 +181,21 @@ void TellServiceManagerAboutPhases(ServiceManager& manager, RunHooks& hooks) {
   };
 }
 
+std::function<void(const Command&)> TellServiceManagerAboutSteps(ServiceManager& manager, RunHooks& hooks,
+                                                                 const Redactor& redactor) {
+  auto phase = std::make_shared<std::string>();
+  hooks.phase_started = [phase, said = std::move(hooks.phase_started)](std::string_view name) {
+    *phase = std::string(name);
+    if (said) said(name);
+  };
+  return [phase, &manager, redactor](const Command& command) {
+    if (phase->empty()) return;  // the report step's commands come after the phases
+    std::string step = redactor.Redact(FormatArgv(command.argv));
+    if (step.size() > 160) step = step.substr(0, 157) + "...";
+    manager.NotifyStatus(fmt::format("phase {}: {}", *phase, step));
+  };
+}
+
 void TellServiceManagerRunEnded(ServiceManager& manager, const RunRecord& run, int code) {
   if (code == 0) {
     manager.NotifyReady(run.status == RunStatus::kRebooting
@@ -266,19 +282,21 @@ int Bootstrap(const BootstrapOptions& options) {
   // The log sits between the dry run and the real runner: it records what really ran (the
   // dry run's reads), never a command the dry run only printed.
   auto real_runner = MakeRealCommandRunner(shutdown.get());
-  auto logged_runner = MakeLoggedCommandRunner(*real_runner);
+  // nodeboot.service is Type=notify: the kubelet and containerd (ordered after it) may start
+  // before the join phase, which needs them, and not before the storage phase has mounted
+  // their data directories; and `systemctl status` shows the phase and command under way.
+  // A no-op when not started by such a unit.
+  auto service_manager = MakeSystemdServiceManager();
+  RunHooks hooks;
+  TellServiceManagerAboutPhases(*service_manager, hooks);
+  auto logged_runner =
+      MakeLoggedCommandRunner(*real_runner, TellServiceManagerAboutSteps(*service_manager, hooks, redactor));
   auto dry_runner = MakeDryRunCommandRunner(*logged_runner, print);
   CommandRunner& runner = options.dry_run ? *dry_runner : *logged_runner;
   auto files = options.dry_run ? MakeDryRunHostFiles(paths, print) : MakeRealHostFiles(paths);
   PhaseContext context{config,         *identity,       paths, runner, *files, options.repair, options.dry_run,
                        [&stop_signal] { return stop_signal() != 0; }};
   const Selection selection{options.only, options.skip, options.repair, options.rerun_scripts};
-  // nodeboot.service is Type=notify: the kubelet and containerd (ordered after it) may start
-  // before the join phase, which needs them, and not before the storage phase has mounted
-  // their data directories. A no-op when not started by such a unit.
-  auto service_manager = MakeSystemdServiceManager();
-  RunHooks hooks;
-  TellServiceManagerAboutPhases(*service_manager, hooks);
   if (!options.dry_run) hooks.checkpoint = [&paths](const State& s) { return SaveState(paths, s); };
   hooks.stop_signal = stop_signal;
   hooks.redactor = redactor;
@@ -307,12 +325,18 @@ int Bootstrap(const BootstrapOptions& options) {
   int code = exit.value_or(exit_code::kInternal);
   state->last_run = run;
   if (!options.dry_run) {
-    if (auto saved = SaveState(paths, *state); !saved) {
+    const auto saved = SaveState(paths, *state);
+    if (!saved) {
       log::Error("state: {}", saved.error().message);
       if (code == 0) code = exit_code::kInternal;
-    } else if (run.status == RunStatus::kRebooting) {
-      Reboot(paths, runner);
     }
+    // The run as node_exporter's textfile collector shows it (textfile.h), before any reboot.
+    // Only a warning when it cannot be written: the node is bootstrapped all the same.
+    if (auto written = WriteTextfile(paths, RenderTextfile(run, identity->node_name, identity->instance_id));
+        !written) {
+      log::Warn("prometheus textfile: {}", written.error().message);
+    }
+    if (saved && run.status == RunStatus::kRebooting) Reboot(paths, runner);
   }
 
   // 9. The last word to systemd: READY=1 if nothing before the join phase said it and the run

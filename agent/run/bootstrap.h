@@ -1,9 +1,12 @@
 // `nodeboot run` and `nodeboot status` (SPEC §1, §8): the recipe around the engine.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 
+#include "agent/base/command_runner.h"
+#include "agent/base/redact.h"
 #include "agent/base/service_manager.h"
 #include "agent/run/engine.h"
 #include "agent/run/state.h"
@@ -27,6 +30,11 @@ int Bootstrap(const BootstrapOptions& options);
 // each phase as the unit's status line, and READY=1 before the first phase that needs the
 // node's services (RunHooks::node_services_may_start says when).
 void TellServiceManagerAboutPhases(ServiceManager& manager, RunHooks& hooks);
+// And each command as it starts, within its phase ("phase storage: lvcreate ... vgpaas"), so
+// `systemctl status nodeboot` shows what a long phase is doing. Call after the above; the
+// returned function is the logged runner's on_start. Argv is masked and cut to 160 characters.
+std::function<void(const Command&)> TellServiceManagerAboutSteps(ServiceManager& manager, RunHooks& hooks,
+                                                                 const Redactor& redactor);
 // At the end of a run that exits with `code`: READY=1 when that is 0 (a Type=notify unit
 // whose process exits 0 without it fails with result 'protocol'), else a status line naming
 // the failure; the exit code itself is what marks the unit failed.

@@ -9,7 +9,8 @@ Needs root and the targets nodeboot and bench_rusage built (ninja -C build-bench
 bench_rusage). Measures, each --runs times after one warm-up run, as separate processes with
 stdin/stdout/stderr on /dev/null:
   /bin/true                             the floor of the measurement itself
-  nodeboot version                      process start-up alone (no config, no work)
+  nodeboot --version                    process start-up alone (no config, no work; `nodeboot
+                                        version` also loads libcurl to print its version)
   nodeboot validate --config C          the whole config check of a 16-disk node
   nodeboot run --dry-run --root R       the whole run: config, identity, the four phases in
                                         dry-run mode (scripts written, 16 disks discovered and
@@ -350,7 +351,7 @@ def main():
         dry_run = [nodeboot, "run", "--dry-run", "--root", root]
         rows = [
             measure(rusage, "/bin/true (the floor of this measurement)", ["/bin/true"], CLEAN_ENV, args.runs),
-            measure(rusage, "nodeboot version", [nodeboot, "version"], CLEAN_ENV, args.runs),
+            measure(rusage, "nodeboot --version", [nodeboot, "--version"], CLEAN_ENV, args.runs),
             measure(rusage, "nodeboot validate", [nodeboot, "validate", "--config", config], CLEAN_ENV, args.runs),
             measure(rusage, f"nodeboot run --dry-run ({args.disks} disks)", dry_run, CLEAN_ENV, args.runs),
             measure(rusage, "  the same with --skip storage", dry_run + ["--skip", "storage"], CLEAN_ENV, args.runs),

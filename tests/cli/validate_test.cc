@@ -102,7 +102,9 @@ TEST(Cli, UsageErrorsExitTwo) {
 TEST(Cli, VersionPrintsTheVersion) {
   const auto result = RunNodeboot({"version"});
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_EQ(result.out, std::string("nodeboot ") + NODEBOOT_VERSION + "\n");
+  // The version on the first line; then the git description and the libraries, one per line.
+  EXPECT_EQ(Lines(result.out).at(0), std::string("nodeboot ") + NODEBOOT_VERSION);
+  EXPECT_EQ(RunNodeboot({"--version"}).out, std::string("nodeboot ") + NODEBOOT_VERSION + "\n");
 }
 
 }  // namespace

@@ -174,6 +174,27 @@ TEST_F(NodeServicesTest, TheServiceManagerHearsEachPhaseAndReadyBeforeTheJoin) {
                           "READY bootstrapped (run run-1)"));
 }
 
+// Within a phase, each command as it starts: what `systemctl status nodeboot` shows during a
+// long script or an lvcreate. Masked, cut, and silent before the first phase.
+TEST_F(NodeServicesTest, TheServiceManagerHearsEachCommandWithinItsPhase) {
+  testing::FakeServiceManager manager;
+  TellServiceManagerAboutPhases(manager, hooks_);
+  const auto step = TellServiceManagerAboutSteps(manager, hooks_, Redactor({"s3cr3t-token"}));
+  Command lvcreate;
+  lvcreate.argv = {"lvcreate", "-n", "kubernetes", "vgpaas", "--token=s3cr3t-token"};
+  step(lvcreate);  // before any phase: nothing
+  hooks_.phase_started("storage");
+  step(lvcreate);
+  Command long_one;
+  long_one.argv = {"echo", std::string(300, 'x')};
+  step(long_one);
+  ASSERT_EQ(manager.said.size(), 3u);
+  EXPECT_EQ(manager.said[0], "STATUS phase storage");
+  EXPECT_EQ(manager.said[1], "STATUS phase storage: lvcreate -n kubernetes vgpaas --token=***");
+  EXPECT_EQ(manager.said[2].size(), std::string("STATUS phase storage: ").size() + 160);
+  EXPECT_TRUE(manager.said[2].ends_with("..."));
+}
+
 TEST_F(NodeServicesTest, AFailedRunEndsWithAStatusAndNoReady) {
   testing::FakeServiceManager manager;
   TellServiceManagerAboutPhases(manager, hooks_);

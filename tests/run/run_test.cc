@@ -112,6 +112,46 @@ TEST_F(RunTest, PostInstallFailureGivesExitForty) {
   EXPECT_EQ(Run().exit_code, 40);
 }
 
+// Issue 18.5: the last run for node_exporter's textfile collector, written when the run ends.
+TEST_F(RunTest, WritesThePrometheusTextfileForEachRun) {
+  const auto file = root_.path() / "var/lib/node_exporter/textfile_collector/nodeboot.prom";
+  WriteConfig("echo 'secret-ish output' >&2\nexit 3\n");
+  EXPECT_EQ(Run().exit_code, 10);
+  std::string text = Slurp(file);
+  const std::string run_id = State()["lastRun"]["runId"];
+  EXPECT_THAT(text, HasSubstr("nodeboot_run_info{run_id=\"" + run_id +
+                              "\",instance_id=\"i-0abc\",node=\"worker-1\",status=\"failed\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_run_success 0\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_run_exit_code 10\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_phase_status{phase=\"preInstall\",status=\"failed\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_phase_status{phase=\"postInstall\",status=\"not-run\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_phase_duration_seconds{phase=\"preInstall\"} "));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_report_status{status=\"not-configured\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_run_last_timestamp_seconds "));
+  EXPECT_THAT(text, Not(HasSubstr("secret-ish")));
+  struct stat st;
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+
+  // The next run replaces it.
+  WriteConfig("true\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  text = Slurp(file);
+  EXPECT_THAT(text, HasSubstr("status=\"succeeded\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_run_success 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nnodeboot_run_exit_code 0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("status=\"failed\"")));
+}
+
+TEST_F(RunTest, ATextfileThatCannotBeWrittenIsOnlyAWarning) {
+  root_.Write("var/lib/node_exporter/textfile_collector", "not a directory\n");
+  WriteConfig("true\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("prometheus textfile: "));
+  EXPECT_EQ(State()["lastRun"]["status"], "succeeded");
+}
+
 bool Alive(pid_t pid) {
   if (::kill(pid, 0) != 0) return false;
   // A killed process reparented to an init that does not reap stays a zombie: dead all the same.

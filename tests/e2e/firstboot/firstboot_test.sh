@@ -122,6 +122,9 @@ elif [ "$scenario" = succeeded ]; then
     test "$(json 1 received.json '" ".join(p["name"]+"="+p["status"] for p in d["phases"])')" = \
     "preInstall=succeeded storage=succeeded gpu=skipped join=skipped postInstall=succeeded"
   check "nodeboot.service is active (exited), Result=success" active_exited 1
+  check "the Prometheus textfile says the run succeeded, gpu skipped" \
+    bash -c "grep -qx 'nodeboot_run_success 1' '$work/boot1/nodeboot.prom' &&
+             grep -q 'nodeboot_phase_status{phase=\"gpu\",status=\"skipped\"} 1' '$work/boot1/nodeboot.prom'"
   check "nodeboot status --wait: exit 0, result succeeded" \
     bash -c "grep -qx 0 '$work/boot1/status-wait.txt.rc' && grep -q 'result succeeded' '$work/boot1/status-wait.txt'"
   check "nodeboot.service exited 0" grep -qx 'ExecMainStatus=0' "$work/boot1/nodeboot-service.txt"

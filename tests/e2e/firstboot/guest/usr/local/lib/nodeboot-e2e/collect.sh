@@ -59,6 +59,7 @@ run units-timing.txt systemctl show -p Id -p ExecMainStartTimestampMonotonic \
   -p ExecMainExitTimestampMonotonic cloud-init-local.service cloud-init.service \
   cloud-config.service cloud-final.service nodeboot.service
 for f in /var/lib/nodeboot-e2e/received.json /var/lib/nodeboot/state.json \
+  /var/lib/node_exporter/textfile_collector/nodeboot.prom \
   /var/log/nodeboot/nodeboot.log /var/log/cloud-init.log /var/log/cloud-init-output.log; do
   [ ! -f "$f" ] || cp "$f" .
 done
