@@ -78,6 +78,16 @@ class CanarySweepTest : public ::testing::Test {
     EXPECT_EQ(Command({"plan"}), 0);
     EXPECT_EQ(Command({"plan", "--output", "json"}), 0);
     Command({"run", "--dry-run", "--rerun-scripts"});
+    // The machine forms of issue 18, and `status --wait` (no run holds the lock: at once).
+    Command({"logs", "--output", "json"});
+    Command({"report", "--flush", "--output", "json"});
+    Command({"status", "--wait"});
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"validate", "--output", "json", "--config", (root_.path() / "etc/nodeboot/config.yaml").string()},
+             {"version", "--output", "json"}}) {
+      const auto result = testing::RunNodeboot(args);
+      outputs_ += result.out + result.err;
+    }
     const auto validate =
         testing::RunNodeboot({"validate", "--config", (root_.path() / "etc/nodeboot/config.yaml").string()});
     outputs_ += validate.out + validate.err;
@@ -130,6 +140,8 @@ TEST_F(CanarySweepTest, SucceedingRunLeaksNoSecret) {
   EXPECT_EQ(Command({"run", "--repair", "--rerun-scripts"}), 0) << outputs_;
   ReadEverything();
   EXPECT_THAT(outputs_, HasSubstr("value: ***"));  // the script's output is logged, masked
+  // Files() sweeps every file under the root, the Prometheus textfile too.
+  EXPECT_TRUE(fs::exists(root_.path() / "var/lib/node_exporter/textfile_collector/nodeboot.prom"));
   ExpectNoCanary();
 }
 
