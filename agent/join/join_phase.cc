@@ -191,12 +191,7 @@ Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings,
   for (const auto& file : files) {
     const auto existing = ReadFile(context.paths.Host(file.path), 1 << 20);
     changed = changed || !existing || *existing != file.content;
-    NB_TRY(Write(context, file.path, file.content, file.mode));
   }
-  NB_TRY(RunCommand(context, {"systemctl", "daemon-reload"}, seconds(120), notes));
-  NB_TRY(RunCommand(context, {"systemctl", "enable", std::string(kKubeletUnit)}, seconds(120), notes));
-  // A kubelet that runs with these very files is left running; one that is not running, or
-  // crash-loops as the packages leave it until configured, or read other files, (re)starts.
   bool active = false;
   if (!context.dry_run) {
     NB_TRY_ASSIGN(const UnitState state, ShowUnit(units, kKubeletUnit));
@@ -205,8 +200,17 @@ Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings,
     }
     active = state.active_state == "active";
   }
-  if (active && !changed) return Ok();
-  return StartUnit(units, kKubeletUnit, UnitVerb::kRestart);
+  // A kubelet that runs with these very files is left running. Otherwise it is stopped before
+  // the files change, as kubeadm does: the packages leave it crash-looping until configured,
+  // and its Restart= would otherwise start it on the new files between daemon-reload and our
+  // start (then our start restarts it in the middle of its TLS bootstrap: two CSRs).
+  const bool restart = changed || !active;
+  if (restart) NB_TRY(StopUnit(units, kKubeletUnit));
+  for (const auto& file : files) NB_TRY(Write(context, file.path, file.content, file.mode));
+  NB_TRY(RunCommand(context, {"systemctl", "daemon-reload"}, seconds(120), notes));
+  NB_TRY(RunCommand(context, {"systemctl", "enable", std::string(kKubeletUnit)}, seconds(120), notes));
+  if (!restart) return Ok();
+  return StartUnit(units, kKubeletUnit, UnitVerb::kStart);
 }
 
 // kubeadm mode: the podsPerCore the kubelet got from the cluster (kubeadm wrote it there).

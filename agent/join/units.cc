@@ -56,6 +56,29 @@ Result<UnitState> ShowUnit(const UnitControl& control, std::string_view unit) {
   return ParseUnitState(shown->out);
 }
 
+Status StopUnit(const UnitControl& control, std::string_view unit) {
+  const auto stopped = [](const UnitState& state) {
+    return state.active_state == "inactive" || state.active_state == "failed";
+  };
+  if (!control.dry_run) {
+    NB_TRY_ASSIGN(const UnitState before, ShowUnit(control, unit));
+    if (stopped(before)) return Ok();
+  }
+  NB_TRY(Systemctl(control, {"stop", "--no-block", std::string(unit)}, true));
+  if (control.dry_run) return Ok();
+  const auto deadline = control.clock.now() + control.limit;
+  UnitState state;
+  while (true) {
+    NB_TRY_ASSIGN(state, ShowUnit(control, unit));
+    if (stopped(state)) return Ok();
+    if (control.clock.now() >= deadline) break;
+    control.clock.sleep(control.poll);
+  }
+  return UnitError(fmt::format("systemctl stop {}: still not stopped after {} s ({})", unit,
+                               std::chrono::duration_cast<std::chrono::seconds>(control.limit).count(),
+                               state.Describe()));
+}
+
 Status StartUnit(const UnitControl& control, std::string_view unit, UnitVerb verb) {
   // The invocation before ours: until it changed, what `show` says is about the old one (a
   // failed unit still reads failed until our job has run).

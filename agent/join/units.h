@@ -49,6 +49,11 @@ struct UnitControl {
 // `systemctl show` of `unit` (read-only: runs under --dry-run too).
 Result<UnitState> ShowUnit(const UnitControl& control, std::string_view unit);
 
+// `systemctl stop --no-block UNIT` unless it is already inactive or failed, then waits until it
+// is (a unit in its Restart= back-off, "activating (auto-restart)", is stopped too: its next
+// attempt is cancelled).
+Status StopUnit(const UnitControl& control, std::string_view unit);
+
 // `systemctl VERB --no-block UNIT`, then waits until the unit is active (after a restart: a new
 // invocation of it). Errors (exit 30 via the caller's code) name the unit and its last state.
 // Under dry run the command is printed and nothing is waited for.

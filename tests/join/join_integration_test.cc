@@ -274,9 +274,10 @@ TEST_F(JoinTest, KubeletModeWritesItsFilesStartsTheKubeletAndUsesTlsWithCertific
 
   const auto result = Run({"--skip", "storage"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
+  // A kubelet that never ran needs no stop; it starts once its files are in place.
   EXPECT_THAT(Commands(), ElementsAre("systemctl start --no-block containerd.service", "systemctl daemon-reload",
                                       "systemctl enable kubelet.service",
-                                      "systemctl restart --no-block kubelet.service"));
+                                      "systemctl start --no-block kubelet.service"));
   EXPECT_EQ(
       Slurp(Real("/etc/kubernetes/bootstrap-kubelet.conf")),
       fmt::format(
@@ -502,7 +503,8 @@ TEST_F(JoinTest, DryRunPrintsTheWritesAndCommandsAndChangesNothing) {
   EXPECT_THAT(result.out, HasSubstr("would write " + Real("/etc/kubernetes/kubelet-config.yaml") +
                                     " (mode 0644"));
   EXPECT_THAT(result.out, HasSubstr("would run: systemctl enable kubelet.service"));
-  EXPECT_THAT(result.out, HasSubstr("would run: systemctl restart --no-block kubelet.service"));
+  EXPECT_THAT(result.out, HasSubstr("would run: systemctl stop --no-block kubelet.service"));
+  EXPECT_THAT(result.out, HasSubstr("would run: systemctl start --no-block kubelet.service"));
   EXPECT_THAT(result.err, HasSubstr("dry run: not waiting for Node worker-1 to be Ready"));
   EXPECT_TRUE(Commands().empty());
   EXPECT_FALSE(fs::exists(Real("/etc/kubernetes")));

@@ -58,7 +58,9 @@ class NodeRunner : public CommandRunner {
                                unit.active == "failed" ? "exit-code" : "success",
                                unit.invocations == 0 ? "" : fmt::format("{:032x}", unit.invocations));
     }
-    if (argv[0] == "systemctl" && argv.size() == 4 && argv[2] == "--no-block" && !stuck.contains(argv[3])) {
+    if (argv[0] == "systemctl" && argv.size() == 4 && argv[1] == "stop" && !stuck.contains(argv[3])) {
+      units[argv[3]].active = "inactive";
+    } else if (argv[0] == "systemctl" && argv.size() == 4 && argv[2] == "--no-block" && !stuck.contains(argv[3])) {
       Unit& unit = units[argv[3]];
       if (argv[1] == "start" && unit.active == "activating") {
         unit.active = "active";  // merged into the start job under way: the same invocation
@@ -189,8 +191,9 @@ TEST_F(JoinPhaseTest, KubeletModeRestartsAKubeletThatRanWithOtherFiles) {
   config_.cluster.cluster_dns = {"10.247.3.10"};
   ASSERT_TRUE(Run(config::JoinMode::kKubelet).status);
   EXPECT_THAT(runner_.Changes(),
-              ElementsAre("systemctl start --no-block containerd.service", "systemctl daemon-reload",
-                          "systemctl enable kubelet.service", "systemctl restart --no-block kubelet.service"));
+              ElementsAre("systemctl start --no-block containerd.service", "systemctl stop --no-block kubelet.service",
+                          "systemctl daemon-reload", "systemctl enable kubelet.service",
+                          "systemctl start --no-block kubelet.service"));
   // The same files again, the kubelet running: nothing to restart for.
   runner_.commands.clear();
   api_.requests = 0;
@@ -296,7 +299,7 @@ TEST_F(JoinPhaseTest, AUnitThatFailsOrNeverStartsIsNamed) {
   auto outcome = Run(config::JoinMode::kKubelet);
   ASSERT_FALSE(outcome.status);
   EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("systemctl restart kubelet.service: the unit failed (ActiveState=failed SubState=dead "
+              HasSubstr("systemctl start kubelet.service: the unit failed (ActiveState=failed SubState=dead "
                         "Result=exit-code); `journalctl -u kubelet.service` says why"));
 
   runner_ = NodeRunner();
@@ -318,6 +321,20 @@ TEST_F(JoinPhaseTest, AStartMergedIntoSystemdsOwnStartJobIsWaitedFor) {
   const auto outcome = Run(config::JoinMode::kKubeadm);
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
   EXPECT_THAT(runner_.Changes(), ElementsAre("systemctl start --no-block containerd.service", HasSubstr("kubeadm join")));
+}
+
+// The packages leave the kubelet crash-looping until configured: it is stopped before its files
+// change, so its Restart= cannot start it on half-written files or race our start.
+TEST_F(JoinPhaseTest, ACrashLoopingKubeletIsStoppedBeforeItsFilesChange) {
+  config_.cluster.cluster_dns = {"10.247.3.10"};
+  runner_.units["kubelet.service"] = {"loaded", "activating", 3};
+  const auto outcome = Run(config::JoinMode::kKubelet);
+  ASSERT_TRUE(outcome.status) << outcome.status.error().message;
+  const auto changes = runner_.Changes();
+  ASSERT_EQ(changes.size(), 5u) << ::testing::PrintToString(changes);
+  EXPECT_EQ(changes[1], "systemctl stop --no-block kubelet.service");
+  EXPECT_EQ(changes[4], "systemctl start --no-block kubelet.service");
+  EXPECT_EQ(runner_.units["kubelet.service"].invocations, 4);  // one new start, no restart
 }
 
 TEST_F(JoinPhaseTest, ANodeWithoutContainerdIsLeftToItsOwnRuntime) {
