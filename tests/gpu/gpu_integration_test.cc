@@ -216,7 +216,8 @@ TEST_F(GpuIntegration, SeveralGpusAreClearedOneAfterTheOther) {
                                      "nvidia-smi -i 0 -mig 0", "nvidia-smi mig -dci -i 1",
                                      "nvidia-smi mig -dgi -i 1", "nvidia-smi -i 1 -mig 0",
                                      "nvidia-smi -r -i 1"));
-  for (const auto& gpu : State()["gpus"]) EXPECT_EQ(gpu["current"], "Disabled");
+  const json state = State();  // kept: a range-for over State()["gpus"] would walk a dead temporary
+  for (const auto& gpu : state["gpus"]) EXPECT_EQ(gpu["current"], "Disabled");
 }
 
 TEST_F(GpuIntegration, ARunKilledMidwayIsCompletedByTheNext) {
