@@ -6,7 +6,9 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -18,14 +20,24 @@
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/redact.h"
+#include "agent/base/systemd_library.h"
 
 namespace nodeboot::log {
 namespace {
+
+// journald's native socket (systemd-journald.socket): where sd_journal_sendv writes.
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
 
 struct State {
   std::mutex mutex;
   std::shared_ptr<spdlog::logger> logger;
   Redactor redactor;
+  // The journal, when the system log is on and journald runs; else the syslog sink is in
+  // `logger`.
+  const SystemdLibrary* journal = nullptr;
+  std::filesystem::path console;
+  std::string run_id;
+  std::string phase;
 };
 
 State& Global() {
@@ -33,10 +45,20 @@ State& Global() {
   return state;
 }
 
-std::shared_ptr<spdlog::logger> MakeLogger(const Options& options) {
+// libsystemd when the journal can take native entries; null (syslog(3) then) when journald
+// does not run (a container, a chroot) or libsystemd cannot be loaded.
+const SystemdLibrary* JournalOrNull() {
+  if (::access(kJournalSocket, W_OK) != 0) return nullptr;
+  std::string error;
+  const SystemdLibrary* library = LoadSystemdLibrary(error);
+  if (library == nullptr) std::fprintf(stderr, "nodeboot: warn %s; logging to syslog instead of the journal\n", error.c_str());
+  return library;
+}
+
+std::shared_ptr<spdlog::logger> MakeLogger(const Options& options, bool to_journal) {
   std::vector<spdlog::sink_ptr> sinks;
   const bool stderr_is_journal = IsJournalStream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO);
-  if (options.to_stderr && !(options.to_syslog && stderr_is_journal)) {
+  if (options.to_stderr && !(options.to_system_log && stderr_is_journal)) {
     auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     sink->set_pattern("nodeboot: %^%l%$ %v");
     sinks.push_back(sink);
@@ -54,7 +76,7 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Options& options) {
       }
     }
   }
-  if (options.to_syslog) {
+  if (options.to_system_log && !to_journal) {
     auto sink = std::make_shared<spdlog::sinks::syslog_sink_mt>("nodeboot", LOG_PID, LOG_DAEMON, false);
     sink->set_pattern("%v");
     sinks.push_back(sink);
@@ -78,10 +100,89 @@ bool IsJournalStream(const char* journal_stream, int fd) {
   return st.st_dev == device && st.st_ino == inode;
 }
 
+namespace {
+
+int Priority(Level level) {
+  switch (level) {
+    case Level::kDebug: return LOG_DEBUG;
+    case Level::kInfo: return LOG_INFO;
+    case Level::kWarn: return LOG_WARNING;
+    case Level::kError: return LOG_ERR;
+  }
+  return LOG_INFO;
+}
+
+// One native journal entry. A failed send is not retried nor reported (there is nowhere left
+// to report it): the log file still has the line.
+void SendToJournal(const SystemdLibrary& journal, const Entry& entry) {
+  const std::vector<std::string> fields = JournalFields(entry);
+  std::vector<iovec> vectors;
+  vectors.reserve(fields.size());
+  for (const auto& field : fields) vectors.push_back({const_cast<char*>(field.data()), field.size()});
+  journal.journal_sendv(vectors.data(), static_cast<int>(vectors.size()));
+}
+
+// One line on the console, whole or not at all. O_NONBLOCK: a serial console that does not
+// drain must not hold up the bootstrap; O_NOCTTY: nodeboot must not acquire a controlling tty.
+void WriteToConsole(const std::filesystem::path& console, std::string_view message) {
+  const int fd = ::open(console.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_APPEND | O_CLOEXEC | O_CREAT, 0600);
+  if (fd < 0) return;
+  const std::string line = fmt::format("nodeboot[{}]: {}\n", ::getpid(), message);
+  [[maybe_unused]] const ssize_t written = ::write(fd, line.data(), line.size());
+  ::close(fd);
+}
+
+void WriteLocked(Level level, std::string_view code, std::string_view message, bool console) {
+  State& g = Global();
+  if (!g.logger) g.logger = MakeLogger(Options{}, false);
+  const std::string line = g.redactor.Redact(message);
+  switch (level) {
+    case Level::kDebug: g.logger->debug(line); break;
+    case Level::kInfo: g.logger->info(line); break;
+    case Level::kWarn: g.logger->warn(line); break;
+    case Level::kError: g.logger->error(line); break;
+  }
+  if (g.journal != nullptr) {
+    SendToJournal(*g.journal, {.level = level, .message = line, .run_id = g.run_id, .phase = g.phase, .code = code});
+  }
+  if (console && !g.console.empty()) WriteToConsole(g.console, line);
+}
+
+}  // namespace
+
+std::vector<std::string> JournalFields(const Entry& entry) {
+  std::vector<std::string> fields;
+  // MESSAGE is one field even with newlines in it (the native protocol's length-prefixed form,
+  // which sd_journal_sendv chooses by itself).
+  fields.push_back(fmt::format("MESSAGE={}", entry.message));
+  fields.push_back(fmt::format("PRIORITY={}", Priority(entry.level)));
+  // What syslog(3) with ident "nodeboot", LOG_DAEMON would have said: `journalctl -t nodeboot`
+  // and the lines forwarded to /var/log/messages stay as they were.
+  fields.push_back("SYSLOG_IDENTIFIER=nodeboot");
+  fields.push_back(fmt::format("SYSLOG_FACILITY={}", LOG_DAEMON >> 3));
+  if (!entry.run_id.empty()) fields.push_back(fmt::format("NODEBOOT_RUN_ID={}", entry.run_id));
+  if (!entry.phase.empty()) fields.push_back(fmt::format("NODEBOOT_PHASE={}", entry.phase));
+  if (!entry.code.empty()) fields.push_back(fmt::format("NODEBOOT_CODE={}", entry.code));
+  return fields;
+}
+
 void Init(const Options& options) {
-  auto logger = MakeLogger(options);
+  const SystemdLibrary* journal = options.to_system_log ? JournalOrNull() : nullptr;
+  auto logger = MakeLogger(options, journal != nullptr);
   std::lock_guard lock(Global().mutex);
   Global().logger = std::move(logger);
+  Global().journal = journal;
+  Global().console = options.console;
+}
+
+void SetRunId(std::string run_id) {
+  std::lock_guard lock(Global().mutex);
+  Global().run_id = std::move(run_id);
+}
+
+void SetPhase(std::string phase) {
+  std::lock_guard lock(Global().mutex);
+  Global().phase = std::move(phase);
 }
 
 void SetSecrets(std::vector<std::string> secrets) {
@@ -92,14 +193,12 @@ void SetSecrets(std::vector<std::string> secrets) {
 
 void Write(Level level, std::string_view message) {
   std::lock_guard lock(Global().mutex);
-  if (!Global().logger) Global().logger = MakeLogger(Options{});
-  const std::string line = Global().redactor.Redact(message);
-  switch (level) {
-    case Level::kDebug: Global().logger->debug(line); break;
-    case Level::kInfo: Global().logger->info(line); break;
-    case Level::kWarn: Global().logger->warn(line); break;
-    case Level::kError: Global().logger->error(line); break;
-  }
+  WriteLocked(level, {}, message, false);
+}
+
+void Announce(Level level, std::string_view code, std::string_view message) {
+  std::lock_guard lock(Global().mutex);
+  WriteLocked(level, code, message, true);
 }
 
 }  // namespace nodeboot::log

@@ -26,6 +26,8 @@ class Paths {
   // What the storage phase is doing right now (storage/intent.h), and where it stages copies.
   static constexpr std::string_view kStorageIntentFile = "/var/lib/nodeboot/storage-intent.json";
   static constexpr std::string_view kStagingDir = "/run/nodeboot/staging";
+  // What a run in progress is doing now: its phase and command (run/progress.h).
+  static constexpr std::string_view kProgressFile = "/run/nodeboot/progress.json";
   // The last run as Prometheus metrics, for node_exporter's textfile collector (run/textfile.h).
   static constexpr std::string_view kTextfile = "/var/lib/node_exporter/textfile_collector/nodeboot.prom";
 

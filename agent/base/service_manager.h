@@ -2,7 +2,7 @@
 // notification protocol, sd_notify(3)). nodeboot.service is Type=notify: units ordered after it
 // (the kubelet, containerd) may start once it sends READY=1, not only when it exits, because the
 // join phase needs them running (README "At boot: nodeboot.service").
-// service_manager.cc is the only libsystemd user.
+// libsystemd is reached through systemd_library.h.
 #pragma once
 
 #include <memory>

@@ -143,7 +143,7 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
     return lock.error().exit_code;
   }
   log::Init(
-      {.to_stderr = true, .file = paths.Host(Paths::kLogFile), .to_syslog = options.root == "/"});
+      {.to_stderr = true, .file = paths.Host(Paths::kLogFile), .to_system_log = options.root == "/"});
   log::SetSecrets(WithBase64Forms(loaded.config.SecretValues()));
   auto client = MakeCurlHttpClient();
   const auto flushed =

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -27,6 +28,7 @@
 #include "agent/run/engine.h"
 #include "agent/run/identity.h"
 #include "agent/run/phases.h"
+#include "agent/run/progress.h"
 #include "agent/run/state.h"
 #include "agent/run/textfile.h"
 
@@ -190,9 +192,7 @@ std::function<void(const Command&)> TellServiceManagerAboutSteps(ServiceManager&
   };
   return [phase, &manager, redactor](const Command& command) {
     if (phase->empty()) return;  // the report step's commands come after the phases
-    std::string step = redactor.Redact(FormatArgv(command.argv));
-    if (step.size() > 160) step = step.substr(0, 157) + "...";
-    manager.NotifyStatus(fmt::format("phase {}: {}", *phase, step));
+    manager.NotifyStatus(fmt::format("phase {}: {}", *phase, StepLine(command, redactor)));
   };
 }
 
@@ -219,8 +219,18 @@ int Bootstrap(const BootstrapOptions& options) {
   // 1. The config, all of it checked before anything runs or changes (exit 2).
   const auto config_file = config::ConfigFile(paths, options.config);
   const auto loaded = config::LoadConfig(paths, config_file);
+  // Milestones also go to the console nodeboot.service names in $NODEBOOT_CONSOLE (README
+  // "Logs"): on a node no one can log in to, the serial console is what there is. An invalid
+  // config is the first thing worth seeing there.
+  const char* console_env = std::getenv("NODEBOOT_CONSOLE");
+  const std::filesystem::path console =
+      options.dry_run || console_env == nullptr ? std::filesystem::path() : std::filesystem::path(console_env);
   if (!loaded.ok()) {
-    for (const auto& error : loaded.errors) fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
+    log::Init({.to_stderr = false, .console = console});
+    for (const auto& error : loaded.errors) {
+      fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
+      log::Announce(log::Level::kError, "NB-CONFIG-INVALID", "config: " + error.ToString());
+    }
     return exit_code::kInvalidConfig;
   }
   const config::NodeConfig& config = loaded.config;
@@ -240,7 +250,8 @@ int Bootstrap(const BootstrapOptions& options) {
   //    dry run changes nothing, and a --root run is a test or an image build, not this host).
   log::Init({.to_stderr = true,
              .file = options.dry_run ? std::filesystem::path() : paths.Host(Paths::kLogFile),
-             .to_syslog = !options.dry_run && options.root == "/"});
+             .to_system_log = !options.dry_run && options.root == "/",
+             .console = console});
   // Secrets are masked also in base64 form: a script that dumps its config encoded, a
   // kubeconfig's *-data fields.
   log::SetSecrets(WithBase64Forms(config.SecretValues()));
@@ -274,8 +285,10 @@ int Bootstrap(const BootstrapOptions& options) {
   if (!config.SecretValues().empty()) WarnIfReadableByOthers(config_file, "the config", warnings);
   if (!config.task.token_file.empty()) WarnIfReadableByOthers(paths.Host(config.task.token_file), "task.tokenFile", warnings);
   for (const auto& warning : warnings) log::Warn("{}", warning);
-  log::Info("run {}: node {}, instance {}{}{}", identity->run_id, identity->node_name, identity->instance_id,
-            options.repair ? ", repair" : "", options.dry_run ? ", dry run" : "");
+  log::SetRunId(identity->run_id);
+  log::Announce(log::Level::kInfo, {},
+                fmt::format("run {}: node {}, instance {}{}{}", identity->run_id, identity->node_name,
+                            identity->instance_id, options.repair ? ", repair" : "", options.dry_run ? ", dry run" : ""));
 
   // 6. The phases, with the real or the dry-run side effects; the state is saved as each
   //    phase starts and ends (a dry run remembers nothing).
@@ -289,8 +302,21 @@ int Bootstrap(const BootstrapOptions& options) {
   auto service_manager = MakeSystemdServiceManager();
   RunHooks hooks;
   TellServiceManagerAboutPhases(*service_manager, hooks);
-  auto logged_runner =
-      MakeLoggedCommandRunner(*real_runner, TellServiceManagerAboutSteps(*service_manager, hooks, redactor));
+  auto tell_step = TellServiceManagerAboutSteps(*service_manager, hooks, redactor);
+  // And `nodeboot status`, through the progress file (a dry run is not a run in progress).
+  std::optional<ProgressFile> progress;
+  if (!options.dry_run) {
+    progress.emplace(paths.Host(Paths::kProgressFile), identity->run_id);
+    hooks.phase_started = [&progress, told = std::move(hooks.phase_started)](std::string_view name) {
+      told(name);
+      progress->PhaseStarted(name);
+    };
+    tell_step = [&progress, redactor, told = std::move(tell_step)](const Command& command) {
+      told(command);
+      progress->StepStarted(StepLine(command, redactor));
+    };
+  }
+  auto logged_runner = MakeLoggedCommandRunner(*real_runner, std::move(tell_step));
   auto dry_runner = MakeDryRunCommandRunner(*logged_runner, print);
   CommandRunner& runner = options.dry_run ? *dry_runner : *logged_runner;
   auto files = options.dry_run ? MakeDryRunHostFiles(paths, print) : MakeRealHostFiles(paths);
@@ -314,12 +340,23 @@ int Bootstrap(const BootstrapOptions& options) {
   } else if (run.status == RunStatus::kRebooting) {
     run.report = {ReportStatus::kNotSent, "the run goes on after the reboot a script asked for"};
   } else {
+    if (config.task.enabled()) {
+      if (progress) progress->PhaseStarted("report");
+      service_manager->NotifyStatus(fmt::format("report: sending the result of run {}", run.run_id));
+    }
     run.report = ReportStep(config, paths, *identity, run, runner, stop_signal);
     run.report.detail = redactor.Redact(run.report.detail);
   }
   const auto exit = run.ExitCode();
-  log::Info("run {}: {} with exit code {} in {} ms", run.run_id, ToString(run.status),
-            exit ? std::to_string(*exit) : "?", run.duration_ms);
+  {
+    const PhaseRecord* failed = run.FailedPhase();
+    const bool ok = run.status == RunStatus::kSucceeded || run.status == RunStatus::kRebooting;
+    std::string result = fmt::format("run {}: {} with exit code {} in {} ms", run.run_id, ToString(run.status),
+                                     exit ? std::to_string(*exit) : "?", run.duration_ms);
+    if (failed != nullptr) result += fmt::format(" (phase {}: {})", failed->name, failed->error_code);
+    if (run.report.status != ReportStatus::kNotConfigured) result += fmt::format("; report {}", ToString(run.report.status));
+    log::Announce(ok ? log::Level::kInfo : log::Level::kError, failed ? failed->error_code : "", result);
+  }
 
   // 8. Remember it (atomically). A dry run remembers nothing.
   int code = exit.value_or(exit_code::kInternal);
@@ -364,14 +401,26 @@ int PrintStatus(const std::string& root, bool json, bool wait) {
   }
   State& state = **stored;
   // A run the file shows running is in progress while it holds the lock, else it died.
-  if (!RunLock::IsHeld(paths.Host(Paths::kLockFile))) MarkDeadRunInterrupted(state);
+  const bool locked = RunLock::IsHeld(paths.Host(Paths::kLockFile));
+  if (!locked) MarkDeadRunInterrupted(state);
   const RunRecord& run = *state.last_run;
+  // What it is doing now: the progress file of this very run (a killed run's file names
+  // another run id, or is gone with the reboot).
+  std::optional<Progress> progress;
+  if (locked && run.status == RunStatus::kRunning) {
+    if (auto read = ReadProgress(paths.Host(Paths::kProgressFile)); !read) {
+      fmt::print(stderr, "nodeboot status: {}\n", read.error().message);
+    } else if (*read && (*read)->run_id == run.run_id) {
+      progress = std::move(*read);
+    }
+  }
   // Reports set aside are no one's job any more: `status` is where an operator sees them.
   const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
   const auto aside = outbox.Aside();
   if (json) {
     auto j = nlohmann::json::parse(ToJson(state));
     j["outboxAside"] = {{"rejected", aside.rejected}, {"expired", aside.expired}, {"unsafe", aside.unsafe}};
+    j["inProgress"] = progress ? nlohmann::json::parse(ProgressToJson(*progress)) : nlohmann::json();
     fmt::print("{}\n", j.dump(2));
     return wait ? run.ExitCode().value_or(exit_code::kInternal) : exit_code::kOk;
   }
@@ -388,6 +437,11 @@ int PrintStatus(const std::string& root, bool json, bool wait) {
   const auto exit = run.ExitCode();
   fmt::print("result {}  exit code {}\n", ToString(run.status),
              exit ? std::to_string(*exit) : run.status == RunStatus::kRunning ? "- (in progress)" : "unknown");
+  if (progress) {
+    fmt::print("in progress: {} since {}\n", progress->phase == "report" ? "the report" : "phase " + progress->phase,
+               progress->phase_since);
+    if (!progress->step.empty()) fmt::print("  step {} since {}\n", progress->step, progress->step_since);
+  }
   if (run.stopped_by != 0) fmt::print("stopped by {}\n", SignalName(run.stopped_by));
   if (const PhaseRecord* failed = run.FailedPhase(); failed && !failed->error_code.empty()) {
     fmt::print("error {}: {}\n", failed->error_code, failed->error_message);

@@ -64,6 +64,7 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
   for (const auto& phase : phases) {
     PhaseRecord record;
     record.name = std::string(phase->name());
+    log::SetPhase(record.name);  // NODEBOOT_PHASE of this phase's lines (its commands' too)
     if (halted.empty()) {
       if (const int signal = stop_signal(); signal != 0) {
         run.stopped_by = signal;
@@ -83,7 +84,7 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
     if (auto why = WhyNotRun(*phase, context, selection, state); !why.empty()) {
       record.status = PhaseStatus::kSkipped;
       record.reason = redactor.Redact(why);
-      log::Info("phase {}: skipped: {}", record.name, why);
+      log::Announce(log::Level::kInfo, {}, fmt::format("phase {}: skipped: {}", record.name, why));
       run.phases.push_back(std::move(record));
       continue;
     }
@@ -101,7 +102,7 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
                "needs a reboot asks nodeboot for it: README \"Scripts\")",
                record.name, last.started_at, last.run_id, last.error_message)),
            redactor);
-      log::Error("phase {}: {}", record.name, record.error_message);
+      log::Announce(log::Level::kError, record.error_code, fmt::format("phase {}: {}", record.name, record.error_message));
       failed = true;
       halted = fmt::format("phase {} failed", record.name);
       run.phases.push_back(std::move(record));
@@ -120,14 +121,14 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
       record.status = PhaseStatus::kFailed;
       Fail(record, Error::Internal(fmt::format("not started: its start could not be recorded: {}", saved.error().message)),
            redactor);
-      log::Error("phase {}: {}", record.name, record.error_message);
+      log::Announce(log::Level::kError, record.error_code, fmt::format("phase {}: {}", record.name, record.error_message));
       run.phases.back() = std::move(record);
       failed = true;
       halted = fmt::format("phase {} failed", run.phases.back().name);
       continue;
     }
 
-    log::Info("phase {}: start", record.name);
+    log::Announce(log::Level::kInfo, {}, fmt::format("phase {}: start", record.name));
     if (hooks.phase_started) hooks.phase_started(record.name);
     const auto start = Clock::now();
     PhaseOutcome outcome = phase->Run(context);
@@ -136,12 +137,13 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
     if (outcome.status && !outcome.skipped.empty()) {
       record.status = PhaseStatus::kSkipped;
       record.reason = redactor.Redact(outcome.skipped);
-      log::Info("phase {}: skipped: {}", record.name, record.reason);
+      log::Announce(log::Level::kInfo, {}, fmt::format("phase {}: skipped: {}", record.name, record.reason));
     } else if (outcome.status) {
       record.status = PhaseStatus::kSucceeded;
       record.reboot_requested = outcome.reboot_requested;
-      log::Info("phase {}: succeeded in {} ms{}", record.name, record.duration_ms,
-                outcome.reboot_requested ? "; it asks for a reboot" : "");
+      log::Announce(log::Level::kInfo, {},
+                    fmt::format("phase {}: succeeded in {} ms{}", record.name, record.duration_ms,
+                                outcome.reboot_requested ? "; it asks for a reboot" : ""));
       if (outcome.reboot_requested) {
         rebooting = true;
         halted = fmt::format("after the reboot {} asked for (the next boot's run goes on)", record.name);
@@ -153,12 +155,15 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
       if (signal != 0) {
         run.stopped_by = signal;
         halted = fmt::format("nodeboot was stopped ({})", SignalName(signal));
-        log::Error("phase {}: interrupted after {} ms ({}): {}", record.name, record.duration_ms, SignalName(signal),
-                   record.error_message);
+        log::Announce(log::Level::kError, record.error_code,
+                      fmt::format("phase {}: interrupted after {} ms ({}): {}", record.name, record.duration_ms,
+                                  SignalName(signal), record.error_message));
       } else {
         failed = true;
         halted = fmt::format("phase {} failed", record.name);
-        log::Error("phase {}: failed after {} ms: {}", record.name, record.duration_ms, record.error_message);
+        log::Announce(log::Level::kError, record.error_code,
+                      fmt::format("phase {}: failed after {} ms: {}", record.name, record.duration_ms,
+                                  record.error_message));
       }
     }
     const bool keep_last_outcome = outcome.not_started || record.status == PhaseStatus::kSkipped;
@@ -168,6 +173,7 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
     run.phases.back() = std::move(record);
     if (auto saved = checkpoint(); !saved) log::Error("state: {}", saved.error().message);
   }
+  log::SetPhase("");
   run.status = run.stopped_by != 0 ? RunStatus::kInterrupted
                : failed            ? RunStatus::kFailed
                : rebooting         ? RunStatus::kRebooting

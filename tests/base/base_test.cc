@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -103,6 +104,49 @@ TEST(Result, TryPropagatesTheFirstError) {
   auto odd = Quarter(6);
   ASSERT_FALSE(odd);
   EXPECT_EQ(odd.error().message, "3 is odd");
+}
+
+// The native journal entry (README "Logs"): what an operator filters on with
+// `journalctl NODEBOOT_PHASE=storage PRIORITY=3`, and the syslog identity that keeps
+// `journalctl -t nodeboot` and /var/log/messages as they were.
+TEST(Logging, JournalEntryCarriesTheRunThePhaseAndTheCode) {
+  const auto fields = log::JournalFields({.level = log::Level::kError,
+                                          .message = "phase storage: failed after 12 ms: sdb holds data",
+                                          .run_id = "r-1",
+                                          .phase = "storage",
+                                          .code = "NB-STORAGE-UNSAFE-DISK"});
+  EXPECT_EQ(fields, (std::vector<std::string>{"MESSAGE=phase storage: failed after 12 ms: sdb holds data",
+                                              "PRIORITY=3", "SYSLOG_IDENTIFIER=nodeboot", "SYSLOG_FACILITY=3",
+                                              "NODEBOOT_RUN_ID=r-1", "NODEBOOT_PHASE=storage",
+                                              "NODEBOOT_CODE=NB-STORAGE-UNSAFE-DISK"}));
+}
+
+TEST(Logging, JournalEntryLeavesOutWhatTheLineDoesNotBelongTo) {
+  const auto info = log::JournalFields({.level = log::Level::kInfo, .message = "run r-2: node n"});
+  EXPECT_EQ(info, (std::vector<std::string>{"MESSAGE=run r-2: node n", "PRIORITY=6", "SYSLOG_IDENTIFIER=nodeboot",
+                                            "SYSLOG_FACILITY=3"}));
+  EXPECT_EQ(log::JournalFields({.level = log::Level::kWarn, .message = "w"})[1], "PRIORITY=4");
+  EXPECT_EQ(log::JournalFields({.level = log::Level::kDebug, .message = "d"})[1], "PRIORITY=7");
+  // A multi-line message stays one MESSAGE field (sd_journal_sendv sends it length-prefixed).
+  EXPECT_EQ(log::JournalFields({.message = "a\nb"})[0], "MESSAGE=a\nb");
+}
+
+// Announce writes the console one whole line per milestone, masked; Write never does.
+TEST(Logging, OnlyMilestonesReachTheConsoleAndMasked) {
+  testing::TempDir dir;
+  const auto console = dir.path() / "console";
+  log::Init({.to_stderr = false, .console = console});
+  log::SetSecrets({"s3cr3t-canary"});
+  log::Write(log::Level::kInfo, "preInstall stdout: script output s3cr3t-canary");
+  log::Announce(log::Level::kInfo, {}, "phase storage: start");
+  log::Announce(log::Level::kError, "NB-X", "phase storage: failed: token s3cr3t-canary");
+  const std::string text = testing::Slurp(console);
+  EXPECT_EQ(text.find("script output"), std::string::npos) << text;
+  EXPECT_EQ(text.find("s3cr3t-canary"), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("nodeboot[{}]: phase storage: start\n", getpid())), std::string::npos) << text;
+  EXPECT_NE(text.find("phase storage: failed: token ***\n"), std::string::npos) << text;
+  log::Init({});
+  log::SetSecrets({});
 }
 
 TEST(Logging, JournalStreamMatchesOnlyTheFileItNames) {

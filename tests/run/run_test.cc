@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -300,6 +302,87 @@ TEST_F(RunTest, StatusWaitBlocksUntilTheRunEndsAndExitsWithItsCode) {
   EXPECT_EQ(nlohmann::json::parse(json.out)["lastRun"]["exitCode"], 10);
   // Without --wait the command itself succeeded.
   EXPECT_EQ(RunNodeboot({"status", "--root", root_.path().string()}).exit_code, 0);
+}
+
+// `status` during a run (SPEC §1: "the one in progress: its current phase and step").
+TEST_F(RunTest, StatusShowsThePhaseAndTheStepOfARunInProgress) {
+  const auto go = root_.path() / "go";
+  WriteConfig(fmt::format("echo started > {}\nwhile [ ! -e {} ]; do sleep 0.05; done\n", Marker(), go.string()));
+  auto run = std::async(std::launch::async, [this] { return Run(); });
+  const auto started = std::chrono::steady_clock::now();
+  while (!std::filesystem::exists(Marker()) && std::chrono::steady_clock::now() - started < std::chrono::seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(std::filesystem::exists(Marker())) << "the script did not start";
+  const auto text = RunNodeboot({"status", "--root", root_.path().string()});
+  const auto json = RunNodeboot({"status", "--root", root_.path().string(), "--output", "json"});
+  std::ofstream(go.string()) << "go\n";
+  ASSERT_EQ(run.get().exit_code, 0);
+
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("preInstall   running"));
+  EXPECT_THAT(text.out, HasSubstr("in progress: phase preInstall since 20"));
+  EXPECT_THAT(text.out, HasSubstr("  step /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string() +
+                                  " since 20"));
+  const auto progress = nlohmann::json::parse(json.out)["inProgress"];
+  EXPECT_EQ(progress["phase"], "preInstall");
+  EXPECT_EQ(progress["runId"], nlohmann::json::parse(json.out)["lastRun"]["runId"]);
+  EXPECT_THAT(progress["step"].get<std::string>(), HasSubstr("scripts/preInstall"));
+  // Over: no progress, and no file left behind.
+  const auto after = RunNodeboot({"status", "--root", root_.path().string(), "--output", "json"});
+  EXPECT_TRUE(nlohmann::json::parse(after.out)["inProgress"].is_null());
+  EXPECT_THAT(RunNodeboot({"status", "--root", root_.path().string()}).out, Not(HasSubstr("in progress")));
+  EXPECT_FALSE(std::filesystem::exists(root_.path() / "run/nodeboot/progress.json"));
+}
+
+// A run killed mid-phase leaves its progress file; the next `status` must not present that
+// dead run as one in progress.
+TEST_F(RunTest, StatusIgnoresTheProgressOfADeadRun) {
+  WriteConfig("echo hi\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  const std::string run_id = State()["lastRun"]["runId"];
+  root_.Write("run/nodeboot/progress.json",
+              "{\"runId\":\"" + run_id + "\",\"phase\":\"storage\",\"phaseSince\":\"x\",\"step\":\"lvcreate\","
+              "\"stepSince\":\"y\"}");
+  const auto text = RunNodeboot({"status", "--root", root_.path().string()});
+  EXPECT_THAT(text.out, Not(HasSubstr("in progress")));
+  EXPECT_THAT(text.out, Not(HasSubstr("lvcreate")));
+}
+
+// The console (README "Logs"): the milestones of a run - its start, each phase's start and end,
+// a failure with its code, the result - and nothing of what the scripts print.
+TEST_F(RunTest, ConsoleGetsTheMilestonesAndNotTheScriptOutput) {
+  const auto console = root_.path() / "console";
+  WriteConfig("echo chatty script line\n", "echo failing post >&2\nexit 4\n");
+  const auto run = RunNodeboot({"run", "--root", root_.path().string()}, {{"NODEBOOT_CONSOLE", console.string()}});
+  ASSERT_EQ(run.exit_code, 40) << run.err;
+  const std::string text = Slurp(console);
+  EXPECT_THAT(text, HasSubstr("]: run "));
+  EXPECT_THAT(text, HasSubstr("]: phase preInstall: start\n"));
+  EXPECT_THAT(text, HasSubstr("]: phase preInstall: succeeded in "));
+  EXPECT_THAT(text, HasSubstr("]: phase storage: skipped: "));
+  EXPECT_THAT(text, HasSubstr("]: phase postInstall: failed after "));
+  EXPECT_THAT(text, HasSubstr("with exit code 40 in "));
+  EXPECT_THAT(text, HasSubstr("(phase postInstall: NB-POSTINSTALL-FAILED)"));
+  EXPECT_THAT(text, Not(HasSubstr("chatty script line")));
+  EXPECT_THAT(text, Not(HasSubstr("stdout:")));
+  // Every line is one whole `nodeboot[PID]: ...` line; fewer than 20 for a whole run.
+  size_t lines = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line); ++lines) EXPECT_THAT(line, ::testing::StartsWith("nodeboot["));
+  EXPECT_LT(lines, 20u) << text;
+  // Without $NODEBOOT_CONSOLE (a run by hand) there is no console output at all.
+  std::filesystem::remove(console);
+  ASSERT_EQ(Run({"--rerun-scripts"}).exit_code, 40);
+  EXPECT_FALSE(std::filesystem::exists(console));
+}
+
+TEST_F(RunTest, AnInvalidConfigReachesTheConsole) {
+  const auto console = root_.path() / "console";
+  root_.Write("etc/nodeboot/config.yaml", "node: {name: Bad_Name}\n");
+  const auto run = RunNodeboot({"run", "--root", root_.path().string()}, {{"NODEBOOT_CONSOLE", console.string()}});
+  ASSERT_EQ(run.exit_code, 2);
+  EXPECT_THAT(Slurp(console), HasSubstr("]: config: node.name: "));
 }
 
 TEST_F(RunTest, LogsPhasesAndCommandsToTheLogFile) {

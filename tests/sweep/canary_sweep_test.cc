@@ -57,8 +57,15 @@ class CanarySweepTest : public ::testing::Test {
                 "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + kTaskToken + ", deliverySeconds: 0}\n"
                 "cluster: {join: none, bootstrapToken: " + kBootstrapToken + "}\n"
                 "nodeTemplate:\n  extendParam:\n"
-                "    alpha.cce/preInstall: " + EncodeBase64(Script(kPreCanary, pre_exit)) + "\n"
+                "    alpha.cce/preInstall: " + EncodeBase64(KeepProgress() + Script(kPreCanary, pre_exit)) + "\n"
                 "    alpha.cce/postInstall: " + EncodeBase64(Script(kPostCanary, 0)) + "\n");
+  }
+
+  // A script line that keeps what `status` shows of the run in progress (the progress file,
+  // issue 18.1) under the root, where Files() sweeps it.
+  std::string KeepProgress() const {
+    return "cp " + (root_.path() / "run/nodeboot/progress.json").string() + " " +
+           (root_.path() / "progress-during-preInstall.json").string() + "\n";
   }
 
   // Runs a command on the root; adds its stdout and stderr to `outputs_`.
@@ -124,13 +131,18 @@ class CanarySweepTest : public ::testing::Test {
 
   void ExpectNoCanary() {
     ExpectNoCanaryInOutputsOrFiles();
+    // The sweep covered the console and the progress file: they were written.
+    const std::string files = Files();
+    EXPECT_THAT(files, HasSubstr("phase preInstall: start"));
+    EXPECT_THAT(files, HasSubstr("\"phase\":\"preInstall\""));
     // The scripts themselves are on disk (they have to be, to run), and only there.
     EXPECT_THAT(Slurp(root_.path() / "var/lib/nodeboot/scripts/preInstall"), HasSubstr(kPreCanary));
   }
 
   testing::TempDir root_;
   testing::TempDir fake_;  // the fake kubeadm's and systemctl's records
-  std::map<std::string, std::string> env_;
+  // The console's milestones (issue 18.2) land in a file under the root, which Files() sweeps.
+  std::map<std::string, std::string> env_{{"NODEBOOT_CONSOLE", (root_.path() / "console").string()}};
   std::string outputs_;
 };
 
@@ -162,6 +174,7 @@ TEST_F(CanarySweepTest, FailingJoinsLeakNoSecret) {
   env_ = {{"PATH", std::string(NODEBOOT_SOURCE_DIR) + "/tests/join/fake-bin:" + (path ? path : "/usr/bin:/bin")},
           {"NB_FAKE_DIR", fake_.path().string()},
           {"NB_FAKE_ROOT", root_.path().string()},
+          {"NODEBOOT_CONSOLE", (root_.path() / "console").string()},
           {"NB_FAKE_KUBEADM_ERROR", "couldn't validate the identity of the API Server: token " + kBootstrapToken +
                                         " is invalid"}};
   const std::string common = "node: {name: worker-1, instanceId: i-0abc}\n"

@@ -53,6 +53,10 @@ case $scenario in
   join-kubelet) join=kubelet ;;
   *) echo "FAIL unknown scenario '$scenario'"; exit 2 ;;
 esac
+# What a run in progress looks like from inside it: the unit's status line (STATUS=) and
+# `nodeboot status`, taken by the pre-install script while its phase runs.
+during='systemctl show -p StatusText --value nodeboot.service >/var/lib/node-markers/status-text-during
+nodeboot status >/var/lib/node-markers/status-during 2>&1'
 if [ "$scenario" != preinstall-fails ]; then
   task_id=task-e2e-ok
   [ "$join" = none ] || task_id=task-e2e-join-$join
@@ -60,12 +64,14 @@ if [ "$scenario" != preinstall-fails ]; then
 set -e
 mkdir -p /var/lib/node-markers
 echo "pre-install ran on $NODE_NAME for $NODEBOOT_INSTANCE_ID" >>/var/lib/node-markers/pre-install
+'"$during"'
 echo "pre-install: node tools installed"'
 else
   task_id=task-e2e-fail
   pre='#!/bin/sh
 mkdir -p /var/lib/node-markers
 echo "pre-install ran on $NODE_NAME for $NODEBOOT_INSTANCE_ID" >>/var/lib/node-markers/pre-install
+'"$during"'
 echo "pre-install: installing node tools"
 echo "E: Unable to locate package nodeboot-e2e-missing-tool" >&2
 exit 3'
@@ -103,14 +109,61 @@ def first(pat):
     return next(i for i, l in enumerate(lines) if re.search(pat, l))
 assert first(r"Finished cloud-init\.service") < first(r"Start(ing|ed) nodeboot\.service")
 PY
-# journald files nodeboot's syslog lines under the unit; the stderr copy of each is dropped.
-check "nodeboot's log lines are in the journal once (syslog, no stderr copy)" python3 - "$work/boot1/journal.txt" <<'PY'
+# nodeboot logs natively to the journal (ident nodeboot, under the unit); the stderr copy of each
+# line is dropped.
+check "nodeboot's log lines are in the journal once (native, no stderr copy)" python3 - "$work/boot1/journal.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1], errors="replace").read()
 assert re.search(r"nodeboot\[\d+\]: phase ", text), "no syslog line of nodeboot"
 copies = re.findall(r"nodeboot\[\d+\]: nodeboot: (?:info|warning|warn|error) .*", text)
 assert not copies, copies[:3]
 PY
+
+# Progress, console and journal (README "Logs" and "Progress").
+check "STATUS= during the pre-install script names the phase and the command" \
+  grep -q '^phase preInstall: .*/var/lib/nodeboot/scripts/preInstall' "$work/boot1/markers/status-text-during"
+check "nodeboot status during the pre-install script: in progress, with its phase and step" \
+  bash -c "grep -q '^in progress: phase preInstall since ' '$work/boot1/markers/status-during' &&
+           grep -q '^  step .*/var/lib/nodeboot/scripts/preInstall since ' '$work/boot1/markers/status-during'"
+check "the console shows the run's milestones and its result, not the scripts' output" \
+  python3 - "$work/boot1/console.log" "$scenario" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read().replace("\r", "")
+lines = re.findall(r"nodeboot\[\d+\]: (.*)", text)
+assert any(l.startswith("phase preInstall: start") for l in lines), lines
+if sys.argv[2] == "preinstall-fails":
+    assert any(l.startswith("phase preInstall: failed after") for l in lines), lines
+    assert any("failed with exit code 10" in l and "NB-PREINSTALL-FAILED" in l for l in lines), lines
+else:
+    assert any(l.startswith("phase storage: succeeded in") for l in lines), lines
+    assert any(re.match(r"run \S+: succeeded with exit code 0 in \d+ ms; report delivered", l) for l in lines), lines
+assert "pre-install: node tools" not in text and "installing node tools" not in text, "script output on the console"
+assert len(lines) < 25, len(lines)
+PY
+check "the journal carries NODEBOOT_RUN_ID, NODEBOOT_PHASE, NODEBOOT_CODE and the priority" \
+  python3 - "$work/boot1/nodeboot-journal.json" "$work/boot1/received.json" "$scenario" <<'PY'
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+run_id = json.loads(open(sys.argv[2]).readline())["runId"]
+mine = [e for e in entries if e.get("NODEBOOT_RUN_ID") == run_id]
+assert mine, "no entry of run %s" % run_id
+assert all(e.get("SYSLOG_IDENTIFIER") == "nodeboot" and e.get("_SYSTEMD_UNIT") == "nodeboot.service" for e in mine)
+start = [e for e in mine if e["MESSAGE"] == "phase preInstall: start"]
+assert start and start[0]["NODEBOOT_PHASE"] == "preInstall" and start[0]["PRIORITY"] == "6", start
+script = [e for e in mine if e["MESSAGE"].startswith("preInstall std")]
+assert script and all(e.get("NODEBOOT_PHASE") == "preInstall" for e in script), script[:2]
+if sys.argv[3] == "preinstall-fails":
+    failed = [e for e in mine if e.get("NODEBOOT_CODE") == "NB-PREINSTALL-FAILED"]
+    assert failed and all(e["PRIORITY"] == "3" for e in failed), failed
+else:
+    assert any(e.get("NODEBOOT_PHASE") == "storage" and "lvcreate" in e["MESSAGE"] for e in mine)
+PY
+if [ "$scenario" = preinstall-fails ]; then
+  check "STATUS= after the run names the failure" \
+    grep -q 'failed with exit code 10: phase preInstall (NB-PREINSTALL-FAILED)' "$work/boot1/status-text.txt"
+else
+  check "STATUS= after the run: bootstrapped" grep -q '^bootstrapped (run ' "$work/boot1/status-text.txt"
+fi
 
 if [ "$join" != none ]; then
   # shellcheck source=tests/e2e/firstboot/join_checks.sh

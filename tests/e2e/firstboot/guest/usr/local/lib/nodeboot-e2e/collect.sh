@@ -54,6 +54,9 @@ run lvs.json lvm lvs --config "$lvm_cfg" --reportformat json -o lv_name,vg_name,
 run fstab.txt cat /etc/fstab
 run cloud-init-status.txt cloud-init status --long
 run journal.txt journalctl -b --no-pager -o short-monotonic
+# nodeboot's own entries with all their fields (NODEBOOT_RUN_ID, NODEBOOT_PHASE, NODEBOOT_CODE).
+run nodeboot-journal.json journalctl -b -t nodeboot --no-pager -o json
+run status-text.txt systemctl show -p StatusText --value nodeboot.service
 run boots.txt journalctl --list-boots --no-pager
 run units-timing.txt systemctl show -p Id -p ExecMainStartTimestampMonotonic \
   -p ExecMainExitTimestampMonotonic cloud-init-local.service cloud-init.service \
