@@ -285,7 +285,12 @@ int Collect(const HostOptions& options, const std::string& output_file) {
     fmt::print(stderr, "nodeboot collect: {}\n", written.error().message);
     return exit_code::kInternal;
   }
-  fmt::print("{}\n", written->string());
+  for (const auto& skipped : written->skipped) {
+    fmt::print(stderr, "nodeboot collect: skipped {}: {}\n", skipped.name, skipped.why);
+  }
+  fmt::print(stderr, "nodeboot collect: {} files in the bundle, {} skipped (its MANIFEST says why)\n",
+             written->members, written->skipped.size());
+  fmt::print("{}\n", written->path.string());
   return exit_code::kOk;
 }
 

@@ -167,7 +167,7 @@ std::string ManifestText(const std::vector<BundleMember>& members, const std::ve
   return text;
 }
 
-Result<fs::path> WriteSupportBundle(const Paths& paths, const SupportBundleOptions& options, CommandRunner& runner) {
+Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundleOptions& options, CommandRunner& runner) {
   const std::string root = paths.root().string();
   std::vector<BundleMember> members;
   std::vector<SkippedMember> skipped;
@@ -283,7 +283,7 @@ Result<fs::path> WriteSupportBundle(const Paths& paths, const SupportBundleOptio
     return fail(fmt::format("rename {} to {}: {}", temp, output.string(), std::strerror(errno)));
   }
   NB_TRY(FsyncPath(output.parent_path().empty() ? fs::path(".") : output.parent_path(), O_RDONLY | O_DIRECTORY));
-  return output;
+  return SupportBundle{output, members.size() + 1, std::move(skipped)};
 }
 
 }  // namespace nodeboot::run

@@ -55,8 +55,14 @@ struct SupportBundleOptions {
   std::chrono::system_clock::time_point now{};
 };
 
-// Writes the bundle; returns its path. `runner` runs nodeboot itself, systemctl and tar.
-Result<std::filesystem::path> WriteSupportBundle(const Paths& paths, const SupportBundleOptions& options,
+struct SupportBundle {
+  std::filesystem::path path;
+  size_t members = 0;  // with the MANIFEST
+  std::vector<SkippedMember> skipped;
+};
+
+// Writes the bundle. `runner` runs nodeboot itself, systemctl and tar.
+Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundleOptions& options,
                                                  CommandRunner& runner);
 
 }  // namespace nodeboot::run

@@ -294,5 +294,20 @@ TEST_F(SealTest, CollectToAChosenFileWithoutAConfig) {
   EXPECT_THAT(manifest.out, HasSubstr("config.yaml does not exist"));
 }
 
+// A config that does not load has unknown secrets: it stays out of the bundle, and says why.
+TEST_F(SealTest, CollectLeavesOutAConfigThatDoesNotLoad) {
+  root_.Write("etc/nodeboot/config.yaml", "task: {token: unknown-secret-in-bad-config, bogusKey: 1}\nnode: [\n");
+  const fs::path file = outside_.path() / "bundle.tar.gz";
+  const auto result = RunNodeboot({"collect", "--root", root_.path().string(), "--output-file", file.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("nodeboot collect: skipped config.yaml: "));
+  const auto listing = RunProcess({"tar", "-tzf", file.string()});
+  EXPECT_THAT(listing.out, Not(HasSubstr("config.yaml")));
+  EXPECT_THAT(listing.out, Not(HasSubstr("plan.json")));
+  const auto all = RunProcess({"tar", "-xzOf", file.string()});
+  EXPECT_THAT(all.out, HasSubstr("does not load"));
+  EXPECT_THAT(all.out, Not(HasSubstr("unknown-secret-in-bad-config")));
+}
+
 }  // namespace
 }  // namespace nodeboot
