@@ -27,9 +27,9 @@ namespace nodeboot::run {
 // One of nodeboot's per-node files.
 struct SealTarget {
   enum class Kind { kFile, kDirectory, kBundles };  // kBundles: support-*.tar.gz in the directory
-  std::string_view path;  // on the node (no root)
+  std::string_view path;                            // on the node (no root)
   Kind kind = Kind::kFile;
-  std::string_view what;  // why it is per-node, for --dry-run and the man page
+  std::string_view what;  // why it is per-node (the README and the man page say the same)
 };
 // All of them, in the order they are removed.
 const std::vector<SealTarget>& SealTargets();
@@ -46,10 +46,10 @@ std::string RefusalReason(const JoinEvidence& evidence, bool force);
 
 struct SealEntry {
   enum class Action {
-    kRemoved,     // removed (with --dry-run: would be)
-    kLeftAlone,   // of an unexpected type or behind a link: not touched; `detail` says why
-    kFailed,      // removal failed: `detail` says why
-    kKept,        // the kubelet's, never removed: `detail` says why
+    kRemoved,    // removed (with --dry-run: would be)
+    kLeftAlone,  // of an unexpected type or behind a link: not touched; `detail` says why
+    kFailed,     // removal failed: `detail` says why
+    kKept,       // the kubelet's, never removed: `detail` says why
   };
   std::string path;  // on this machine (the root prefixed)
   Action action = Action::kRemoved;

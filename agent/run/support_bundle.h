@@ -45,13 +45,14 @@ struct SkippedMember {
 };
 
 // The MANIFEST's text. Pure.
-std::string ManifestText(const std::vector<BundleMember>& members, const std::vector<SkippedMember>& skipped,
-                         std::string_view hostname, std::chrono::system_clock::time_point now, std::string_view root);
+std::string ManifestText(const std::vector<BundleMember>& members,
+                         const std::vector<SkippedMember>& skipped, std::string_view hostname,
+                         std::chrono::system_clock::time_point now, std::string_view root);
 
 struct SupportBundleOptions {
-  std::string output_file;     // empty: /var/lib/nodeboot/<BundleFileName> under the root
-  std::string self_binary;     // this nodeboot, run for status, logs and plan
-  std::string hostname;        // for the file name and the MANIFEST
+  std::string output_file;  // empty: /var/lib/nodeboot/<BundleFileName> under the root
+  std::string self_binary;  // this nodeboot, run for status, logs and plan
+  std::string hostname;     // for the file name and the MANIFEST
   std::chrono::system_clock::time_point now{};
 };
 
@@ -63,6 +64,6 @@ struct SupportBundle {
 
 // Writes the bundle. `runner` runs nodeboot itself, systemctl and tar.
 Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundleOptions& options,
-                                                 CommandRunner& runner);
+                                         CommandRunner& runner);
 
 }  // namespace nodeboot::run
