@@ -8,7 +8,10 @@
 #include <CLI/Version.hpp>
 #include <boost/version.hpp>
 
+#include <unistd.h>
+
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -24,8 +27,10 @@
 #include "agent/report/excerpt.h"
 #include "agent/report/flush.h"
 #include "agent/run/bootstrap.h"
+#include "agent/run/seal.h"
 #include "agent/run/state.h"
 #include "agent/run/storage_phase.h"
+#include "agent/run/support_bundle.h"
 
 namespace nodeboot::cli {
 
@@ -212,6 +217,80 @@ int Logs(const HostOptions& options, int lines, const std::string& output) {
   fmt::print(stderr, "nodeboot logs: {} lines; read {} of {} bytes of {}{}\n", excerpt.size(),
              stats.bytes_read, stats.file_bytes, stats.source,
              stats.scan_limit_reached ? " (scan limit reached)" : "");
+  return exit_code::kOk;
+}
+
+int Clean(const HostOptions& options, bool force, bool dry_run, const std::string& output) {
+  const Paths paths(options.root);
+  const auto sealed = run::Seal(paths, {.force = force, .dry_run = dry_run});
+  if (!sealed.refusal.empty()) fmt::print(stderr, "nodeboot clean: {}\n", sealed.refusal);
+  using Action = run::SealEntry::Action;
+  const auto action_name = [dry_run](Action action) -> std::string_view {
+    switch (action) {
+      case Action::kRemoved: return dry_run ? "would remove" : "removed";
+      case Action::kLeftAlone: return "left alone";
+      case Action::kFailed: return "failed";
+      case Action::kKept: return "kept";
+    }
+    return "?";
+  };
+  if (Json(output)) {
+    json removed = json::array();
+    json left = json::array();
+    json kept = json::array();
+    for (const auto& entry : sealed.entries) {
+      json item = {{"path", entry.path}, {"detail", entry.detail}};
+      if (entry.action == Action::kRemoved) {
+        removed.push_back(std::move(item));
+      } else if (entry.action == Action::kKept) {
+        kept.push_back(std::move(item));
+      } else {
+        item["failed"] = entry.action == Action::kFailed;
+        left.push_back(std::move(item));
+      }
+    }
+    PrintJson({{"dryRun", dry_run},
+               {"refused", sealed.refusal.empty() ? json(nullptr) : json(sealed.refusal)},
+               {"removed", std::move(removed)},
+               {"leftAlone", std::move(left)},
+               {"kept", std::move(kept)}});
+    return sealed.exit_code;
+  }
+  if (!sealed.refusal.empty()) return sealed.exit_code;
+  bool any_removed = false;
+  for (const auto& entry : sealed.entries) {
+    any_removed = any_removed || entry.action == Action::kRemoved;
+    fmt::print("{} {} ({})\n", action_name(entry.action), entry.path, entry.detail);
+  }
+  if (!any_removed) fmt::print("nothing to remove: no per-node nodeboot file is left\n");
+  if (sealed.exit_code != exit_code::kOk) {
+    fmt::print(stderr, "nodeboot clean: not sealed: some paths were left alone or could not be removed (above)\n");
+  }
+  return sealed.exit_code;
+}
+
+int Collect(const HostOptions& options, const std::string& output_file) {
+  const Paths paths(options.root);
+  run::SupportBundleOptions bundle;
+  bundle.output_file = output_file;
+  std::error_code ec;
+  bundle.self_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) bundle.self_binary = "nodeboot";
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) bundle.hostname = host;
+  bundle.now = std::chrono::system_clock::now();
+  auto runner = MakeRealCommandRunner();
+  const auto written = run::WriteSupportBundle(paths, bundle, *runner);
+  if (!written) {
+    fmt::print(stderr, "nodeboot collect: {}\n", written.error().message);
+    return exit_code::kInternal;
+  }
+  for (const auto& skipped : written->skipped) {
+    fmt::print(stderr, "nodeboot collect: skipped {}: {}\n", skipped.name, skipped.why);
+  }
+  fmt::print(stderr, "nodeboot collect: {} files in the bundle, {} skipped (its MANIFEST says why)\n",
+             written->members, written->skipped.size());
+  fmt::print("{}\n", written->path.string());
   return exit_code::kOk;
 }
 

@@ -30,6 +30,13 @@ int Plan(const HostOptions& options, const std::string& output);
 int Status(const HostOptions& options, const std::string& output, bool wait = false);
 int ReportFlush(const HostOptions& options, const std::string& output = "text");
 int Logs(const HostOptions& options, int lines, const std::string& output = "text");
+// `clean`: seal a golden image (agent/run/seal.h). Exit 0 when every per-node file is gone, 1
+// when one was left alone or could not be removed, 2 when the node joined and not `force`, 3
+// when a run holds the lock.
+int Clean(const HostOptions& options, bool force, bool dry_run, const std::string& output = "text");
+// `collect`: a redacted support bundle (agent/run/support_bundle.h); prints its path. Exit 0,
+// or 1 when it could not be written.
+int Collect(const HostOptions& options, const std::string& output_file);
 int Explain(const std::string& code_or_text, const std::string& output = "text");
 int Version(const std::string& output = "text");
 

@@ -83,6 +83,25 @@ int Main(int argc, char** argv) {
   std::string logs_output = "text";
   AddOutput(logs_cmd, logs_output);
 
+  HostOptions clean;
+  bool clean_force = false;
+  bool clean_dry_run = false;
+  auto* clean_cmd = app.add_subcommand(
+      "clean", "Seal a golden image: remove this node's nodeboot state, outbox, logs, config and join files");
+  AddRoot(clean_cmd, clean);
+  clean_cmd->add_flag("--force", clean_force,
+                      "Clean a node that joined a cluster too (the kubelet's kubelet.conf and pki are still kept)");
+  clean_cmd->add_flag("--dry-run", clean_dry_run, "List what would be removed; change nothing");
+  std::string clean_output = "text";
+  AddOutput(clean_cmd, clean_output);
+
+  HostOptions collect;
+  std::string collect_file;
+  auto* collect_cmd = app.add_subcommand("collect", "Write a redacted support bundle (.tar.gz) and print its path");
+  AddRoot(collect_cmd, collect);
+  collect_cmd->add_option("--output-file", collect_file,
+                          "The bundle (default /var/lib/nodeboot/support-<host>-<UTC time>.tar.gz under --root)");
+
   std::string explain_input;
   auto* explain_cmd = app.add_subcommand("explain", "Print cause and solution for an error code or a log line");
   explain_cmd->add_option("input", explain_input, "An error code (NB-STORAGE-UNSAFE-DISK) or a pasted log line")->required();
@@ -104,9 +123,13 @@ int Main(int argc, char** argv) {
 
   // A relative --root is made absolute once, here: scripts run from `/` and commands from
   // elsewhere, so a path relative to our working directory would name other files for them.
-  for (HostOptions* host : {&run.host, &plan, &status, &report, &logs}) {
+  for (HostOptions* host : {&run.host, &plan, &status, &report, &logs, &clean, &collect}) {
     std::error_code ec;
     if (auto absolute = std::filesystem::absolute(host->root, ec); !ec) host->root = absolute.lexically_normal().string();
+  }
+  if (!collect_file.empty()) {
+    std::error_code ec;
+    if (auto absolute = std::filesystem::absolute(collect_file, ec); !ec) collect_file = absolute.lexically_normal().string();
   }
 
   if (*run_cmd) return nodeboot::cli::Run(run);
@@ -115,6 +138,8 @@ int Main(int argc, char** argv) {
   if (*status_cmd) return nodeboot::cli::Status(status, status_output, status_wait);
   if (*report_cmd) return nodeboot::cli::ReportFlush(report, report_output);
   if (*logs_cmd) return nodeboot::cli::Logs(logs, lines, logs_output);
+  if (*clean_cmd) return nodeboot::cli::Clean(clean, clean_force, clean_dry_run, clean_output);
+  if (*collect_cmd) return nodeboot::cli::Collect(collect, collect_file);
   if (*explain_cmd) return nodeboot::cli::Explain(explain_input, explain_output);
   if (*version_cmd) return nodeboot::cli::Version(version_output);
   return nodeboot::exit_code::kInvalidConfig;

@@ -37,6 +37,16 @@ check "the logrotate file is a conffile" grep -qx /etc/logrotate.d/nodeboot "$tm
 for s in postinst prerm postrm; do
   check "$s is executable and sh -n clean" bash -c "test -x '$tmp/control/$s' && sh -n '$tmp/control/$s'"
 done
+# Issue 18.5: purge removes the files that hold secrets, and keeps state.json (a reinstall must
+# not run the install scripts again) and the kubelet's files.
+postrm_purge=$(sed -n '/^if \[ "$1" = "purge" \]/,/^fi/p' "$tmp/control/postrm")
+for f in /etc/nodeboot/config.yaml /var/lib/nodeboot/outbox /var/log/nodeboot /etc/kubernetes/nodeboot-join.yaml \
+  /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/nodeboot-patches; do
+  check "postrm purge removes $f" grep -q -- " $f\( \|\$\)" <<<"$postrm_purge"
+done
+for f in state.json /etc/kubernetes/kubelet.conf kubelet-config.yaml 10-nodeboot.conf /var/lib/kubelet /etc/fstab config.yaml.example; do
+  check "postrm purge keeps $f" bash -c "! grep -q -- '$f' <<<'$postrm_purge'"
+done
 depends=$(dpkg-deb -f "$deb" Depends)
 for d in e2fsprogs xfsprogs libcurl4 libsystemd0 libc6; do
   check "Depends names $d" grep -q "\\b$d" <<<"$depends"

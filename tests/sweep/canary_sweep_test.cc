@@ -1,6 +1,7 @@
 // The canary-secret sweep (issue 9): a config whose task token, bootstrap token and scripts
 // carry distinctive canaries goes through a whole succeeding and a whole failing run and then
-// every reading command (status, status json, logs, report --flush, plan, validate, a dry run).
+// every reading command (status, status json, logs, report --flush, plan, validate, a dry run),
+// `collect` (every member of the support bundle, extracted) and `clean` (issue 18.5).
 // No canary - plain or base64-encoded - may appear in any output or in any file under the root,
 // except the config itself and the script files, which must hold the scripts to run them.
 #include <gmock/gmock.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "agent/base/base64.h"
 #include "tests/support/process.h"
@@ -98,6 +100,37 @@ class CanarySweepTest : public ::testing::Test {
     const auto validate =
         testing::RunNodeboot({"validate", "--config", (root_.path() / "etc/nodeboot/config.yaml").string()});
     outputs_ += validate.out + validate.err;
+    Collect();
+  }
+
+  // `collect`: every member of the support bundle, extracted, joins the outputs swept (the
+  // .tar.gz itself is compressed: a canary in it would not show in Files()).
+  void Collect() {
+    const auto result = testing::RunNodeboot({"collect", "--root", root_.path().string()}, env_);
+    outputs_ += "$ nodeboot collect\n" + result.out + result.err;
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const std::string bundle = result.out.substr(0, result.out.find('\n'));
+    testing::TempDir extracted;
+    const auto tar = testing::RunProcess({"tar", "-xzf", bundle, "-C", extracted.path().string()});
+    ASSERT_EQ(tar.exit_code, 0) << tar.err;
+    std::set<std::string> members;
+    for (const auto& entry : fs::recursive_directory_iterator(extracted.path())) {
+      if (!entry.is_regular_file()) continue;
+      members.insert(entry.path().filename().string());
+      outputs_ += "[bundle member " + entry.path().filename().string() + "]\n" + Slurp(entry.path()) + "\n";
+    }
+    for (const auto& member : {"MANIFEST", "nodeboot.log", "state.json", "status.json", "logs.json", "config.yaml"}) {
+      EXPECT_TRUE(members.count(member)) << member << " not in " << bundle;
+    }
+  }
+
+  // `clean` last (it removes the config and the scripts): its output is swept, and the files left.
+  void CleanAndExpectNoCanary() {
+    Command({"clean", "--dry-run"});
+    Command({"clean", "--force", "--output", "json"});
+    EXPECT_EQ(Command({"clean", "--force"}), 0) << outputs_;  // again: nothing left, exit 0
+    EXPECT_FALSE(fs::exists(root_.path() / "etc/nodeboot/config.yaml"));
+    ExpectNoCanaryInOutputsOrFiles();
   }
 
   // Every file under the root but the config and the scripts, with its path.
@@ -155,6 +188,7 @@ TEST_F(CanarySweepTest, SucceedingRunLeaksNoSecret) {
   // Files() sweeps every file under the root, the Prometheus textfile too.
   EXPECT_TRUE(fs::exists(root_.path() / "var/lib/node_exporter/textfile_collector/nodeboot.prom"));
   ExpectNoCanary();
+  CleanAndExpectNoCanary();
 }
 
 TEST_F(CanarySweepTest, FailingRunLeaksNoSecret) {
@@ -164,6 +198,7 @@ TEST_F(CanarySweepTest, FailingRunLeaksNoSecret) {
   ReadEverything();
   EXPECT_THAT(Files(), HasSubstr("value: ***"));  // the failure's output is kept, masked
   ExpectNoCanary();
+  CleanAndExpectNoCanary();
 }
 
 // The join's new outputs: the kubeadm API choice, a kubeadm that prints the token in its error
@@ -194,6 +229,8 @@ TEST_F(CanarySweepTest, FailingJoinsLeakNoSecret) {
   EXPECT_THAT(outputs_, HasSubstr("ConfigMap kube-system/kubelet-config"));
   ReadEverything();
   ExpectNoCanaryInOutputsOrFiles();
+  CleanAndExpectNoCanary();  // the join files that hold the bootstrap token go too
+  EXPECT_FALSE(fs::exists(root_.path() / "etc/kubernetes/bootstrap-kubelet.conf"));
 }
 
 }  // namespace
