@@ -74,7 +74,8 @@ unit=$tmp/root/lib/systemd/system/nodeboot.service
 for l in Type=notify NotifyAccess=main RemainAfterExit=yes ExecStart=/usr/bin/nodeboot\ run \
   ConditionPathExists=/etc/nodeboot/config.yaml Wants=network-online.target \
   'After=network-online.target cloud-init.service cloud-config.service' \
-  'Before=kubelet.service containerd.service docker.service' WantedBy=multi-user.target; do
+  'Before=kubelet.service containerd.service docker.service' WantedBy=multi-user.target \
+  Environment=NODEBOOT_CONSOLE=/dev/console; do
   check "nodeboot.service: $l" grep -qx -- "$l" "$unit"
 done
 check "nodeboot.service: no ProtectSystem/NoNewPrivileges (LVM and install scripts)" \
