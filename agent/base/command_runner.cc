@@ -37,15 +37,31 @@ std::string_view Trim(std::string_view text) {
 }
 
 // The first line that is not blank, trimmed; "" when there is none.
-std::string_view FirstNonBlankLine(std::string_view text) {
+// The first non-blank line of `text`, trimmed. A line that ends in ':' introduces what follows
+// ("error execution phase preflight: [preflight] Some fatal errors occurred:" and a tab-indented
+// "[ERROR FileAvailable--...]: ... already exists" under it, as kubeadm prints): the indented
+// lines right after it are part of it, up to kMaxListedLines of them, joined with "; ".
+std::string FirstNonBlankLine(std::string_view text) {
+  constexpr int kMaxListedLines = 3;
+  std::string first;
+  int listed = 0;
   while (!text.empty()) {
     const size_t end = text.find('\n');
-    const std::string_view line = Trim(text.substr(0, end));
-    if (!line.empty()) return line;
+    const std::string_view raw = text.substr(0, end);
+    const std::string_view line = Trim(raw);
+    if (first.empty()) {
+      first = std::string(line);
+    } else if (!line.empty()) {
+      const bool indented = raw.front() == ' ' || raw.front() == '\t';
+      if (!indented || listed == kMaxListedLines) break;
+      first += (listed == 0 ? " " : "; ") + std::string(line);
+      ++listed;
+    }
+    if (!first.empty() && first.back() != ':' && listed == 0) break;
     if (end == std::string_view::npos) break;
     text.remove_prefix(end + 1);
   }
-  return {};
+  return first;
 }
 
 class DryRunCommandRunner : public CommandRunner {
@@ -76,9 +92,9 @@ std::string FormatArgv(const std::vector<std::string>& argv) {
 }
 
 std::string CommandResult::FirstErrorLine() const {
-  std::string_view line = FirstNonBlankLine(err);
+  std::string line = FirstNonBlankLine(err);
   if (line.empty()) line = FirstNonBlankLine(out);
-  return std::string(line);
+  return line;
 }
 
 std::unique_ptr<CommandRunner> MakeDryRunCommandRunner(

@@ -187,6 +187,7 @@ Secret RenderKubeadmJoinConfiguration(const JoinSettings& settings, KubeadmApi a
     }
     registration["kubeletExtraArgs"] = std::move(args);
   }
+  if (!settings.ignore_preflight_errors.empty()) registration["ignorePreflightErrors"] = settings.ignore_preflight_errors;
 
   Yaml document = {
       {"apiVersion", ApiVersionOf(api)},

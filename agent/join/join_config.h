@@ -35,6 +35,9 @@ inline constexpr std::string_view kBootstrapKubeconfigPath =
 inline constexpr std::string_view kKubeletConfigPath = "/etc/kubernetes/kubelet-config.yaml";
 inline constexpr std::string_view kKubeletDropInPath =
     "/etc/systemd/system/kubelet.service.d/10-nodeboot.conf";
+// Written by kubeadm join (JoinConfiguration caCertPath's default) before the kubelet's TLS
+// bootstrap: with the bootstrap kubeconfig, what an interrupted kubeadm join leaves behind.
+inline constexpr std::string_view kKubeadmCaCertPath = "/etc/kubernetes/pki/ca.crt";
 // Written by kubeadm join or by the kubelet's TLS bootstrap; read for the readiness wait.
 inline constexpr std::string_view kKubeletKubeconfigPath = "/etc/kubernetes/kubelet.conf";
 // kubeadm mode with cgroup v1 allowed: kubeadm's patches directory (JoinConfiguration
@@ -104,6 +107,10 @@ struct JoinSettings {
   std::string cluster_domain;
   bool fail_cgroup_v1 = true;  // false: the kubelet is told to run on cgroup v1
   KubeadmTimeouts timeouts;
+  // kubeadm mode: preflight checks kubeadm is told to ignore (nodeRegistration.
+  // ignorePreflightErrors), only ever the leftovers of nodeboot's own interrupted join
+  // (KubeadmLeftovers in join_phase.cc).
+  std::vector<std::string> ignore_preflight_errors = {};
 };
 
 JoinSettings SettingsFor(const config::NodeConfig& config, const std::string& node_name);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/ranges.h>
 
@@ -149,6 +150,35 @@ Status ResolveClusterDns(run::PhaseContext& context, HttpClient& http, JoinSetti
   return Ok();
 }
 
+// kubeadm's preflight check name for a file that must not exist yet (FileAvailableCheck.Name()).
+std::string FileAvailableCheckName(std::string_view path) {
+  std::string name = "FileAvailable-" + std::string(path);
+  std::replace(name.begin(), name.end(), '/', '-');
+  return name;
+}
+
+// An interrupted `kubeadm join` (nodeboot killed inside it, the node rebooted) leaves the
+// bootstrap kubeconfig and the cluster CA it writes before the kubelet's TLS bootstrap makes
+// kubelet.conf; kubeadm's preflight then refuses every later join (its FileAvailable checks)
+// until `kubeadm reset`. When nodeboot's own join file is there too - nodeboot writes it, and
+// only nodeboot, before it runs kubeadm - those files are the leftovers of nodeboot's own join
+// and kubeadm is told to ignore exactly those checks (it overwrites both files, as a reset
+// and a new join would). Without the join file they are not provably ours: kubeadm refuses,
+// and its message says which file.
+std::vector<std::string> KubeadmLeftovers(const Paths& paths, Notes& notes) {
+  if (!fs::exists(paths.Host(kKubeadmConfigPath))) return {};
+  std::vector<std::string> ignore;
+  for (const std::string_view file : {kBootstrapKubeconfigPath, kKubeadmCaCertPath}) {
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::symlink_status(paths.Host(file), ec))) continue;
+    ignore.push_back(FileAvailableCheckName(file));
+    notes.Add(fmt::format("{} is left from nodeboot's interrupted kubeadm join ({} exists): kubeadm ignores its "
+                          "preflight check {} and writes it anew",
+                          file, kKubeadmConfigPath, ignore.back()));
+  }
+  return ignore;
+}
+
 // containerd must run, on the volume the storage phase mounted, before kubeadm's CRI preflight
 // or the kubelet needs it. A node without containerd.service (another runtime) is left as is.
 Status StartContainerRuntime(run::PhaseContext& context, const UnitControl& units, Notes& notes) {
@@ -294,6 +324,7 @@ class JoinPhase : public run::Phase {
       NB_TRY_ASSIGN(const KubeadmApi api, KubeadmApiFor(kubeadm));
       notes.Add(fmt::format("kubeadm {}: writing a {} JoinConfiguration", ToString(kubeadm), ApiVersionOf(api)));
       NB_TRY(CheckCgroups(context, settings, kubeadm, notes));
+      settings.ignore_preflight_errors = KubeadmLeftovers(paths, notes);
       NB_TRY(StartContainerRuntime(context, units, notes));
       NB_TRY(JoinWithKubeadm(context, settings, api, notes));
       expected.pods_per_core = KubeadmPodsPerCore(context.paths, notes);

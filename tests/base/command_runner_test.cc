@@ -309,6 +309,24 @@ TEST(CommandResult, FirstErrorLinePrefersStderr) {
   EXPECT_EQ(CommandResult{}.FirstErrorLine(), "");
 }
 
+// A first line that introduces a list (kubeadm's preflight) carries the list's first lines.
+TEST(CommandResult, FirstErrorLineKeepsTheListItIntroduces) {
+  const std::string kubeadm =
+      "error execution phase preflight: [preflight] Some fatal errors occurred:\n"
+      "\t[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]: /etc/kubernetes/bootstrap-kubelet.conf already exists\n"
+      "\t[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: /etc/kubernetes/pki/ca.crt already exists\n"
+      "[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n"
+      "To see the stack trace of this error execute with --v=5 or higher\n";
+  EXPECT_EQ((CommandResult{.out = "", .err = kubeadm}).FirstErrorLine(),
+            "error execution phase preflight: [preflight] Some fatal errors occurred: "
+            "[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]: /etc/kubernetes/bootstrap-kubelet.conf "
+            "already exists; [ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: /etc/kubernetes/pki/ca.crt already exists");
+  // At most three listed lines; a colon line with nothing indented after it stays as it is.
+  EXPECT_EQ((CommandResult{.out = "", .err = "errors:\n a\n b\n c\n d\n"}).FirstErrorLine(), "errors: a; b; c");
+  EXPECT_EQ((CommandResult{.out = "", .err = "usage:\nnot indented\n"}).FirstErrorLine(), "usage:");
+  EXPECT_EQ((CommandResult{.out = "", .err = "plain line\n  indented\n"}).FirstErrorLine(), "plain line");
+}
+
 TEST(DryRunCommandRunner, PrintsWhatWouldChangeTheSystemAndRunsReads) {
   const TempDir dir;
   const auto real = MakeRealCommandRunner();

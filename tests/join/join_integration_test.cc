@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/base/base64.h"
@@ -194,6 +197,31 @@ class JoinTest : public ::testing::Test {
     return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
   }
 
+  // Starts a run whose kubeadm stops at `stage` (the fake's NB_FAKE_KUBEADM_HOLD), then kills
+  // nodeboot with SIGKILL and kubeadm with it, as a node going down would.
+  void KillInsideKubeadmJoin(const std::string& stage) {
+    auto env = Env();
+    env["NB_FAKE_KUBEADM_HOLD"] = stage;
+    const pid_t pid = testing::StartProcess({NODEBOOT_BINARY, "run", "--root", root_.path().string()}, env,
+                                            servers_.path() / "killed.out", servers_.path() / "killed.err");
+    const auto held = fake_.path() / "kubeadm-held";
+    const auto started = std::chrono::steady_clock::now();
+    while (!fs::exists(held) && std::chrono::steady_clock::now() - started < std::chrono::seconds(30)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(fs::exists(held)) << "kubeadm never reached " << stage << ": " << Slurp(servers_.path() / "killed.err");
+    ::kill(std::stoi(Slurp(fake_.path() / "kubeadm.pid")), SIGKILL);
+    fs::remove(held);
+  }
+  size_t KubeadmJoins() const {
+    size_t joins = 0;
+    for (const auto& line : Commands()) joins += line.starts_with("kubeadm join ") ? 1 : 0;
+    return joins;
+  }
+
   static Certificates* certs_;
   testing::TempDir root_;
   testing::TempDir fake_;     // the fake programs' records and the kubelet.conf they install
@@ -247,6 +275,67 @@ TEST_F(JoinTest, KubeadmJoinWritesTheConfigRunsKubeadmAndWaitsForReady) {
   EXPECT_EQ(Commands().size(), 3u);  // no kubeadm, no systemctl
   EXPECT_EQ(server.Requests().size(), 4u);
   ExpectTokenNowhere();
+}
+
+// nodeboot killed inside `kubeadm join` (and kubeadm with it: the node went down) before kubeadm
+// wrote anything: the next plain run joins again.
+TEST_F(JoinTest, KilledInKubeadmPreflightTheNextRunJoinsAgain) {
+  FakeApiServer server(servers_.path() / "api");
+  server.SetNode(Node());
+  server.SetPlan({{{"ready", true}}});
+  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
+  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  ASSERT_NO_FATAL_FAILURE(KillInsideKubeadmJoin("after-preflight"));
+  EXPECT_EQ(State()["phases"]["join"]["status"], "running");  // what the killed run left
+
+  const auto again = Run();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(State()["phases"]["join"]["status"], "succeeded");
+  EXPECT_EQ(KubeadmJoins(), 2u);
+  EXPECT_THAT(Slurp(fake_.path() / "kubeadm-config.yaml"), Not(HasSubstr("ignorePreflightErrors")));
+  ExpectTokenNowhere();
+}
+
+// Killed after kubeadm's kubelet-start wrote the bootstrap kubeconfig and the cluster CA but
+// before the TLS bootstrap made kubelet.conf: kubeadm's own preflight would refuse every later
+// join over those files. They are nodeboot's leftovers (its join file is there), so the next run
+// tells kubeadm to ignore exactly those two checks, and converges.
+TEST_F(JoinTest, KilledAfterKubeadmWroteItsBootstrapFilesTheNextRunJoinsOverThem) {
+  FakeApiServer server(servers_.path() / "api");
+  server.SetNode(Node());
+  server.SetPlan({{{"ready", true}}});
+  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
+  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  ASSERT_NO_FATAL_FAILURE(KillInsideKubeadmJoin("after-kubelet-start"));
+  ASSERT_TRUE(fs::exists(Real("/etc/kubernetes/bootstrap-kubelet.conf")));
+  ASSERT_FALSE(fs::exists(Real("/etc/kubernetes/kubelet.conf")));
+
+  const auto again = Run();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(State()["phases"]["join"]["status"], "succeeded");
+  EXPECT_EQ(KubeadmJoins(), 2u);
+  EXPECT_THAT(Slurp(fake_.path() / "kubeadm-config.yaml"), HasSubstr(R"(  ignorePreflightErrors:
+    - "FileAvailable--etc-kubernetes-bootstrap-kubelet.conf"
+    - "FileAvailable--etc-kubernetes-pki-ca.crt"
+)"));
+  EXPECT_THAT(again.err, HasSubstr("left from nodeboot's interrupted kubeadm join"));
+  ExpectTokenNowhere();
+}
+
+// The same files without nodeboot's join file are not provably nodeboot's (an image made from
+// a half-joined node, another tool): kubeadm's preflight refuses, nodeboot says so, and the files
+// are left as they were.
+TEST_F(JoinTest, KubeadmLeftoversThatAreNotNodebootsAreRefusedByKubeadmAndKept) {
+  FakeApiServer server(servers_.path() / "api");
+  server.SetNode(Node());
+  server.SetPlan({{{"ready", true}}});
+  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
+  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  root_.Write("etc/kubernetes/bootstrap-kubelet.conf", "someone else's\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 30) << result.err;
+  EXPECT_THAT(JoinError(), HasSubstr("FileAvailable--etc-kubernetes-bootstrap-kubelet.conf"));
+  EXPECT_EQ(Slurp(Real("/etc/kubernetes/bootstrap-kubelet.conf")), "someone else's\n");
 }
 
 TEST_F(JoinTest, KubeletModeWritesItsFilesStartsTheKubeletAndUsesTlsWithCertificateFiles) {

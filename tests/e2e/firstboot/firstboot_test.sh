@@ -158,6 +158,9 @@ if sys.argv[3] == "preinstall-fails":
 else:
     assert any(e.get("NODEBOOT_PHASE") == "storage" and "lvcreate" in e["MESSAGE"] for e in mine)
 PY
+check "nodeboot-report.service, sandboxed, delivers a report left in the outbox (live, not only systemd-analyze)" \
+  bash -c "f='$work/boot1/report-unit-live.txt'; grep -qx ConditionResult=yes \"\$f\" && grep -qx Result=success \"\$f\" &&
+           grep -qx ExecMainStatus=0 \"\$f\" && grep -qx 'outbox:' \"\$f\" && grep -qx 'delivered: 1' \"\$f\""
 if [ "$scenario" = preinstall-fails ]; then
   check "STATUS= after the run names the failure" \
     grep -q 'failed with exit code 10: phase preInstall (NB-PREINSTALL-FAILED)' "$work/boot1/status-text.txt"

@@ -98,6 +98,22 @@ cp -a /var/lib/nodeboot-e2e/apiserver/. apiserver/ 2>/dev/null || true
 
 mkdir -p markers
 cp -a /var/lib/node-markers/. markers/ 2>/dev/null || true
+
+# nodeboot-report.service under its sandbox (ProtectSystem=strict, no capabilities, a syscall
+# filter), live: a report left waiting in the outbox - this boot's, copied under a new run id,
+# as a run whose task service was down leaves it - must be delivered by the unit the timer
+# starts. (received.json was copied above, before this second delivery.)
+if [ -s /var/lib/nodeboot-e2e/received.json ] && [ -d /var/lib/nodeboot/outbox ]; then
+  waiting=$(cat /proc/sys/kernel/random/uuid)
+  python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); d["runId"]=sys.argv[2]; print(json.dumps(d))' \
+    /var/lib/nodeboot-e2e/received.json "$waiting" >"/var/lib/nodeboot/outbox/$waiting.json"
+  chmod 0600 "/var/lib/nodeboot/outbox/$waiting.json"
+  run report-unit-live.txt sh -c "systemctl start nodeboot-report.service
+    systemctl show nodeboot-report.service -p ConditionResult -p Result -p ExecMainStatus
+    echo outbox: \$(ls -A /var/lib/nodeboot/outbox)
+    echo delivered: \$(grep -c '$waiting' /var/lib/nodeboot-e2e/received.json)"
+  run report-unit-journal.txt journalctl -b -u nodeboot-report.service --no-pager -o short-monotonic
+fi
 stat -c '%a %U' /etc/nodeboot/config.yaml >config-mode.txt 2>&1
 
 port=/dev/virtio-ports/nodeboot.results
