@@ -108,8 +108,15 @@ if [ -s /var/lib/nodeboot-e2e/received.json ] && [ -d /var/lib/nodeboot/outbox ]
   python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); d["runId"]=sys.argv[2]; print(json.dumps(d))' \
     /var/lib/nodeboot-e2e/received.json "$waiting" >"/var/lib/nodeboot/outbox/$waiting.json"
   chmod 0600 "/var/lib/nodeboot/outbox/$waiting.json"
+  # The timer may start the unit itself meanwhile (2 min after boot, later under load): then
+  # that invocation delivers the report and ours finds the outbox empty. Either way the
+  # sandboxed unit must have delivered it; wait for that (bounded) before looking.
   run report-unit-live.txt sh -c "systemctl start nodeboot-report.service
-    systemctl show nodeboot-report.service -p ConditionResult -p Result -p ExecMainStatus
+    for i in \$(seq 1 60); do
+      [ -z \"\$(ls -A /var/lib/nodeboot/outbox)\" ] && grep -q '$waiting' /var/lib/nodeboot-e2e/received.json && break
+      sleep 1
+    done
+    systemctl show nodeboot-report.service -p Result -p ExecMainStatus -p NRestarts
     echo outbox: \$(ls -A /var/lib/nodeboot/outbox)
     echo delivered: \$(grep -c '$waiting' /var/lib/nodeboot-e2e/received.json)"
   run report-unit-journal.txt journalctl -b -u nodeboot-report.service --no-pager -o short-monotonic
