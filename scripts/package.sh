@@ -52,7 +52,7 @@ rm -f "$out"/nodeboot_*.deb
 (cd "$build_dir" && cpack -G DEB -B "$out" --config CPackConfig.cmake) >&2
 rm -rf "$out/_CPack_Packages"
 debs=("$out"/nodeboot_*.deb)
-[ "${#debs[@]}" -eq 1 ] && [ -f "${debs[0]}" ] || { say "cpack made no single .deb in $out"; exit 1; }
+{ [ "${#debs[@]}" -eq 1 ] && [ -f "${debs[0]}" ]; } || { say "cpack made no single .deb in $out"; exit 1; }
 deb=${debs[0]}
 
 if [ "$check" -eq 1 ]; then

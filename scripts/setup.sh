@@ -20,6 +20,8 @@ packages=(
   libboost-dev libboost-filesystem-dev libcurl4-openssl-dev libblkid-dev libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 openssl
+  # the shell scripts' lint (tests/lint)
+  shellcheck
   # the fuzz job: clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   # what the storage phase drives, and the VM harness that proves it

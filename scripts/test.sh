@@ -11,7 +11,7 @@
 #   NODEBOOT_BUILD_DIR=DIR                  the main job's build dir (default build)
 # Every job runs even when an earlier one failed; the exit status says whether all passed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 jobs=$(nproc)
 

@@ -43,7 +43,7 @@ while [ "$#" -gt 0 ]; do
   shift 2
 done
 [ -f "$root" ] || die "no root disk '$root'"
-[[ $mem =~ ^[0-9]+$ ]] && [[ $timeout_s =~ ^[0-9]+$ ]] || die "bad --mem or --timeout"
+{ [[ $mem =~ ^[0-9]+$ ]] && [[ $timeout_s =~ ^[0-9]+$ ]]; } || die "bad --mem or --timeout"
 
 cache=$(nb_vm_cache_dir)
 [ -f "$cache/current/.complete" ] || "$here/fetch-kernel.sh" >&2 || die "no kernel"
@@ -98,7 +98,7 @@ done
 i=0
 for p in "${ports[@]}"; do
   name=${p%%=*} file=${p#*=}
-  [[ $p == *=* ]] && [ -n "$name" ] && [ -n "$file" ] || die "bad --port '$p' (NAME=FILE)"
+  { [[ $p == *=* ]] && [ -n "$name" ] && [ -n "$file" ]; } || die "bad --port '$p' (NAME=FILE)"
   : >>"$file"
   qemu+=(-chardev "file,id=port$i,path=$file,append=on"
     -device "virtserialport,bus=vser.0,chardev=port$i,name=$name")

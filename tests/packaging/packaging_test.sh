@@ -39,6 +39,7 @@ for s in postinst prerm postrm; do
 done
 # Issue 18.5: purge removes the files that hold secrets, and keeps state.json (a reinstall must
 # not run the install scripts again) and the kubelet's files.
+# shellcheck disable=SC2016 # a literal '$1' in the sed address, matched in postrm
 postrm_purge=$(sed -n '/^if \[ "$1" = "purge" \]/,/^fi/p' "$tmp/control/postrm")
 for f in /etc/nodeboot/config.yaml /var/lib/nodeboot/outbox /var/log/nodeboot /etc/kubernetes/nodeboot-join.yaml \
   /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/nodeboot-patches; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The ok/FAIL lines of the host-side shell tests (packaging, first boot). Source it; `fails`
 # counts the failed checks, so a test ends with `exit $((fails > 0))` or its own summary.
 fails=0

@@ -60,6 +60,7 @@ nodeboot status >/var/lib/node-markers/status-during 2>&1'
 if [ "$scenario" != preinstall-fails ]; then
   task_id=task-e2e-ok
   [ "$join" = none ] || task_id=task-e2e-join-$join
+  # shellcheck disable=SC2016 # the script expands its variables on the node
   pre='#!/bin/sh
 set -e
 mkdir -p /var/lib/node-markers
@@ -68,6 +69,7 @@ echo "pre-install ran on $NODE_NAME for $NODEBOOT_INSTANCE_ID" >>/var/lib/node-m
 echo "pre-install: node tools installed"'
 else
   task_id=task-e2e-fail
+  # shellcheck disable=SC2016 # the script expands its variables on the node
   pre='#!/bin/sh
 mkdir -p /var/lib/node-markers
 echo "pre-install ran on $NODE_NAME for $NODEBOOT_INSTANCE_ID" >>/var/lib/node-markers/pre-install
@@ -76,6 +78,7 @@ echo "pre-install: installing node tools"
 echo "E: Unable to locate package nodeboot-e2e-missing-tool" >&2
 exit 3'
 fi
+# shellcheck disable=SC2016 # the script expands $(findmnt ...) on the node
 post='#!/bin/sh
 set -e
 echo "post-install ran; containerd on $(findmnt -no SOURCE /var/lib/containerd)" >>/var/lib/node-markers/post-install

@@ -4,6 +4,7 @@
 # made (SPEC §4's formula on its real extent count), the run must succeed, and a re-run must
 # change nothing.
 SCENARIO=alignment
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'

@@ -2,6 +2,7 @@
 # The default CCE layout (vgpaas: runtime 90% + kubernetes 10%) on one disk: plan, dry run,
 # run, the exact result, existing files carried over, and a re-run that changes nothing.
 SCENARIO=default_layout
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'

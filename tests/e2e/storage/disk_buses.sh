@@ -5,6 +5,7 @@
 # id under `disks:`. The selectors match only by volumeType, which only the inventory knows: the
 # run succeeds only if the SCSI disk is found as the SSD volume and the NVMe disk as the SAS one.
 SCENARIO=disk_buses
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SCSI_ID=3f6d1c2a-9b8e-4d7f-a1c2-b3d4e5f60718   # attached as --scsi 1G:$SCSI_ID

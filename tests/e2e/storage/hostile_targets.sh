@@ -6,6 +6,7 @@
 # operator's line after a stale nodeboot marker survives, `findmnt --verify` stays clean, and a
 # repair does not mount anything twice.
 SCENARIO=hostile_targets
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 config() {  # config USER_PATH

@@ -2,6 +2,7 @@
 # A run killed (SIGKILL, by a wrapper on PATH) after vgcreate, after lvcreate and after mkfs is
 # completed by the next run, with exactly the layout an uninterrupted run makes.
 SCENARIO=interrupted
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'

@@ -5,6 +5,7 @@
 # xfs, and a mount target whose files are copied (so the kill can land in the copy, leaving
 # the staging mount behind). The seed is printed; NODEBOOT_E2E_SEED replays a failure.
 SCENARIO=kill_inside
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'
@@ -42,6 +43,7 @@ reset_node() {
 
 populate
 check_eq "uninterrupted run" 0 "$(nb_storage)"
+# shellcheck disable=SC2012 # counts the content store's entries; its names are plain
 reference=$(layout /data/user; ls /var/lib/containerd/io.containerd.content.v1 | wc -l)
 check "reference has the three LVs" sh -c "echo '$reference' | grep -q dockersys && echo '$reference' | grep -q vguser"
 
@@ -92,6 +94,7 @@ for entry in "${cases[@]}"; do
   rc=$(nb_storage)
   check_eq "$what: next run completes" 0 "$rc"
   [ "$rc" = 0 ] || tail -n 5 /tmp/nb.err
+  # shellcheck disable=SC2012 # as for $reference above
   check_eq "$what: same layout" "$reference" "$(layout /data/user; ls /var/lib/containerd/io.containerd.content.v1 | wc -l)"
   check "$what: no staging mount left" sh -c "! grep -q ' /run/nodeboot/staging/' /proc/self/mountinfo"
   check "$what: no intent left" test ! -e /var/lib/nodeboot/storage-intent.json

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The legacy DockerLVMConfigOverride string, with a user LV.
 SCENARIO=legacy
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'

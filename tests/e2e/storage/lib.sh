@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the storage e2e scenarios, which run as root inside the VM harness
 # (scripts/vm/run.sh) with real lvm, mkfs and mount. The guest root is a throw-away overlay,
 # so each scenario writes /etc/nodeboot/config.yaml and runs nodeboot against `/`.
@@ -41,6 +42,7 @@ write_config() {  # write_config < YAML
 }
 
 # nodeboot run for the storage phase only; prints its exit code, keeps its log per call.
+# shellcheck disable=SC2120 # extra nodeboot arguments are optional
 nb_storage() {
   local rc=0
   mkdir -p /var/log/nodeboot && : > /var/log/nodeboot/nodeboot.log
@@ -71,6 +73,7 @@ started() { grep -v ': exit [0-9-]* in [0-9]* ms$' /var/log/nodeboot/nodeboot.lo
 write_commands() { started exec ''; }
 
 # The layout as one comparable string.
+# shellcheck disable=SC2120 # the extra mount points are optional
 layout() {
   lvm lvs --config "$LVM_NO_UDEV" --noheadings -o vg_name,lv_name,seg_size_pe,stripes,devices,lv_tags 2>/dev/null | sort | tr -s ' '
   for m in /var/lib/containerd /var/lib/docker /mnt/paas/kubernetes/kubelet "$@"; do

@@ -3,6 +3,7 @@
 # point 6), must not block repairing what exists: the lost kubelet mount is repaired (exit 0),
 # the new disk is left unused with a log line saying why, and `plan` shows it.
 SCENARIO=new_disk
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Both spaces striped over two equal disks: one stripe per PV, exact extents.
 SCENARIO=striped
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'
@@ -19,7 +20,7 @@ nodeTemplate:
           - {name: kubernetes, size: "10%", lvmConfig: {lvType: striped}}
 YAML
 check_eq "run exit" 0 "$(nb_storage)"
-cat /tmp/nb.err | grep -E 'storage|error' | head -20 || true
+grep -E 'storage|error' /tmp/nb.err | head -20 || true
 check_eq "vg extents" 510 "$(vg_field vgpaas vg_extent_count)"
 check_eq "dockersys extents" 458 "$(lv_extents vgpaas/dockersys)"   # floor(0.9*510/2)*2
 check_eq "dockersys stripes" 2 "$(lvs_field vgpaas/dockersys stripes)"

@@ -3,6 +3,7 @@
 # labels at the end only and bytes no prober knows in the last MiB are skipped (or refused,
 # when the selector has nothing else) and not one byte of them changes.
 SCENARIO=unsafe_disks
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # vda is blank; the others get data first.

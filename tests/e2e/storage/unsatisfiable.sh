@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Selectors that no disk satisfies: exit 20, and nothing is written.
 SCENARIO=unsatisfiable
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cp /etc/fstab /tmp/fstab.before 2>/dev/null || : > /tmp/fstab.before

@@ -2,6 +2,7 @@
 # A second group with a user space at a custom path, on xfs; the first selector takes one disk
 # (the 2 GiB one: xfs needs 300 MB at least, for the kubernetes space too), the second the rest.
 SCENARIO=user_group
+# shellcheck source=tests/e2e/storage/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_config <<'YAML'
