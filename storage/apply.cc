@@ -32,16 +32,20 @@ std::optional<Intent> IntentOf(const Step& step, const Plan& plan) {
     case StepKind::kExtendVg:
       intent.kind = step.kind == StepKind::kCreateVg ? IntentKind::kCreateVg : IntentKind::kExtendVg;
       for (const auto& device : step.new_devices) {
-        const auto it = std::find_if(plan.disks.begin(), plan.disks.end(), [&](const auto& d) { return d.disk.device == device; });
+        const auto it =
+            std::find_if(plan.disks.begin(), plan.disks.end(), [&](const auto& d) { return d.disk.device == device; });
         if (it != plan.disks.end()) intent.disks.push_back({device, it->disk.serial, it->disk.size_bytes});
       }
       return intent;
-    case StepKind::kCreateLv: intent.kind = IntentKind::kCreateLv; return intent;
+    case StepKind::kCreateLv:
+      intent.kind = IntentKind::kCreateLv;
+      return intent;
     case StepKind::kMakeFilesystem:
       intent.kind = IntentKind::kMakeFilesystem;
       intent.lv_uuid = step.lv_uuid;
       return intent;
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -55,7 +59,8 @@ Result<bool> NeedsMkfs(const Step& step, ApplyContext& context) {
     log::Info("storage: {} already carries {}; not re-made", step.device, found);
     return false;
   }
-  return Error{"NB-STORAGE-UNSAFE-DISK", fmt::format("{} carries {}, not {}; it is not re-made", step.device, found, Name(step.filesystem)),
+  return Error{"NB-STORAGE-UNSAFE-DISK",
+               fmt::format("{} carries {}, not {}; it is not re-made", step.device, found, Name(step.filesystem)),
                exit_code::kStorageUnsafe};
 }
 
@@ -68,16 +73,18 @@ Status RunCommand(const Step& step, const std::vector<std::string>& argv, ApplyC
   auto result = context.runner.Run(command);
   if (!result) return CommandFailed(step, argv, result.error().message);
   if (!result->ok()) {
-    return CommandFailed(step, argv,
-                         fmt::format("{}: {}", result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
-                                     result->FirstErrorLine()));
+    return CommandFailed(
+        step, argv,
+        fmt::format("{}: {}", result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
+                    result->FirstErrorLine()));
   }
   return Ok();
 }
 
 Status RunStep(const Step& step, const Plan& plan, ApplyContext& context) {
   if (step.kind == StepKind::kWriteFstab) {
-    if (auto written = context.files.Write("/etc/fstab", step.fstab, std::filesystem::perms(0644), std::filesystem::perms(0755));
+    if (auto written =
+            context.files.Write("/etc/fstab", step.fstab, std::filesystem::perms(0644), std::filesystem::perms(0755));
         !written) {
       return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("write /etc/fstab: {}", written.error().message),
                    exit_code::kStorageCommandFailed};

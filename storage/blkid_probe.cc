@@ -2,9 +2,9 @@
 #include <blkid/blkid.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <linux/fs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,9 +56,12 @@ void FullProbe(const std::string& device, Probers probers, ProbeResult& result) 
   if (rc < 0) {
     result.error = fmt::format("libblkid could not probe {}", device);
   } else if (rc == 0) {
-    if (blkid_probe_lookup_value(probe, "TYPE", &value, nullptr) == 0) result.signature = value;
-    else if (blkid_probe_lookup_value(probe, "PTTYPE", &value, nullptr) == 0) result.signature = value;
-    else result.signature = "unknown";
+    if (blkid_probe_lookup_value(probe, "TYPE", &value, nullptr) == 0)
+      result.signature = value;
+    else if (blkid_probe_lookup_value(probe, "PTTYPE", &value, nullptr) == 0)
+      result.signature = value;
+    else
+      result.signature = "unknown";
   }
   blkid_free_probe(probe);
 }
@@ -146,10 +149,14 @@ class BlkidProbe : public SignatureProbe {
     const int rc = blkid_do_safeprobe(probe);
     std::string type;
     const char* value = nullptr;
-    if (rc == 0 && blkid_probe_lookup_value(probe, "TYPE", &value, nullptr) == 0) type = value;
-    else if (rc == 0) type = "unknown";
-    else if (rc == -2) type = "ambiguous signatures";
-    else if (rc < 0) type = "unreadable";
+    if (rc == 0 && blkid_probe_lookup_value(probe, "TYPE", &value, nullptr) == 0)
+      type = value;
+    else if (rc == 0)
+      type = "unknown";
+    else if (rc == -2)
+      type = "ambiguous signatures";
+    else if (rc < 0)
+      type = "unreadable";
     blkid_free_probe(probe);
     return type;
   }

@@ -39,9 +39,7 @@ uint64_t ReadNumber(const fs::path& path) {
   return ec == std::errc() && end == text.data() + text.size() ? value : 0;
 }
 
-bool StartsWithDigit(std::string_view text) {
-  return !text.empty() && text[0] >= '0' && text[0] <= '9';
-}
+bool StartsWithDigit(std::string_view text) { return !text.empty() && text[0] >= '0' && text[0] <= '9'; }
 
 std::string Hex(std::string_view bytes) {
   std::string out;
@@ -92,8 +90,8 @@ std::string Escaped(std::string_view bytes) {
 // The big-endian page length in bytes 2-3, bounded by what was read.
 std::string_view PageBody(std::string_view page, unsigned char code) {
   if (page.size() < 4 || static_cast<unsigned char>(page[1]) != code) return {};
-  const size_t length = (static_cast<size_t>(static_cast<unsigned char>(page[2])) << 8) |
-                        static_cast<unsigned char>(page[3]);
+  const size_t length =
+      (static_cast<size_t>(static_cast<unsigned char>(page[2])) << 8) | static_cast<unsigned char>(page[3]);
   return page.substr(4, length);
 }
 
@@ -170,11 +168,9 @@ void ReadDiskIdentity(const fs::path& dir, Disk& disk) {
     case DiskBus::kScsi:
       // device/serial is the kernel's own reading of page 0x80, on kernels that have it.
       disk.serial = ReadTrimmed(dir / "device/serial");
-      if (disk.serial.empty())
-        disk.serial = SerialFromVpdPage80(ReadRaw(dir / "device/vpd_pg80", kVpdMax));
+      if (disk.serial.empty()) disk.serial = SerialFromVpdPage80(ReadRaw(dir / "device/vpd_pg80", kVpdMax));
       disk.wwid = ReadTrimmed(dir / "device/wwid");
-      if (disk.wwid.empty())
-        disk.wwid = WwidFromVpdPage83(ReadRaw(dir / "device/vpd_pg83", kVpdMax));
+      if (disk.wwid.empty()) disk.wwid = WwidFromVpdPage83(ReadRaw(dir / "device/vpd_pg83", kVpdMax));
       break;
     case DiskBus::kNvme:
       // `device` is the controller (or, for a multipath head node, the subsystem): both carry
@@ -198,9 +194,7 @@ void ReadIoTopology(const fs::path& dir, Disk& disk) {
 
 bool IsHiddenDisk(const fs::path& dir) { return ReadTrimmed(dir / "hidden") == "1"; }
 
-std::string SerialFromVpdPage80(std::string_view page) {
-  return std::string(Trim(PageBody(page, 0x80)));
-}
+std::string SerialFromVpdPage80(std::string_view page) { return std::string(Trim(PageBody(page, 0x80))); }
 
 std::string WwidFromVpdPage83(std::string_view page) {
   const std::string_view body = PageBody(page, 0x83);

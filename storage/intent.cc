@@ -1,12 +1,12 @@
 #include "storage/intent.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "agent/base/atomic_file.h"
@@ -24,10 +24,14 @@ constexpr IntentKind kKinds[] = {IntentKind::kCreateVg, IntentKind::kExtendVg, I
 
 std::string_view Name(IntentKind kind) {
   switch (kind) {
-    case IntentKind::kCreateVg: return "vgcreate";
-    case IntentKind::kExtendVg: return "vgextend";
-    case IntentKind::kCreateLv: return "lvcreate";
-    case IntentKind::kMakeFilesystem: return "mkfs";
+    case IntentKind::kCreateVg:
+      return "vgcreate";
+    case IntentKind::kExtendVg:
+      return "vgextend";
+    case IntentKind::kCreateLv:
+      return "lvcreate";
+    case IntentKind::kMakeFilesystem:
+      return "mkfs";
   }
   return "?";
 }
@@ -37,9 +41,12 @@ std::string FormatIntent(const Intent& intent) {
   for (const auto& disk : intent.disks) {
     disks.push_back({{"device", disk.device}, {"serial", disk.serial}, {"sizeBytes", disk.size_bytes}});
   }
-  return json{{"step", Name(intent.kind)}, {"vg", intent.vg},           {"lv", intent.lv},
-              {"lvUuid", intent.lv_uuid},  {"disks", std::move(disks)}}
-             .dump(/*indent=*/-1, ' ', /*ensure_ascii=*/true);
+  return json{{"step", Name(intent.kind)},
+              {"vg", intent.vg},
+              {"lv", intent.lv},
+              {"lvUuid", intent.lv_uuid},
+              {"disks", std::move(disks)}}
+      .dump(/*indent=*/-1, ' ', /*ensure_ascii=*/true);
 }
 
 Result<Intent> ParseIntent(std::string_view text) {
@@ -56,8 +63,8 @@ Result<Intent> ParseIntent(std::string_view text) {
     intent.lv = document.at("lv").get<std::string>();
     intent.lv_uuid = document.at("lvUuid").get<std::string>();
     for (const auto& disk : document.at("disks")) {
-      intent.disks.push_back(
-          {disk.at("device").get<std::string>(), disk.at("serial").get<std::string>(), disk.at("sizeBytes").get<uint64_t>()});
+      intent.disks.push_back({disk.at("device").get<std::string>(), disk.at("serial").get<std::string>(),
+                              disk.at("sizeBytes").get<uint64_t>()});
     }
     if (intent.vg.empty()) return Error::Internal("no volume group");
     return intent;
@@ -87,7 +94,8 @@ Status IntentLog::Record(const Intent& intent) {
   auto written = WriteFileAtomically(paths_.Host(Paths::kStorageIntentFile), FormatIntent(intent) + "\n",
                                      std::filesystem::perms(0600), std::filesystem::perms(0700));
   if (!written) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("record the intent to {}: {}", Name(intent.kind), written.error().message),
+    return Error{"NB-STORAGE-COMMAND-FAILED",
+                 fmt::format("record the intent to {}: {}", Name(intent.kind), written.error().message),
                  exit_code::kStorageCommandFailed};
   }
   return Ok();
@@ -107,7 +115,8 @@ Status IntentLog::Clear() {
   const bool synced = dir >= 0 && ::fsync(dir) == 0;
   if (dir >= 0) ::close(dir);
   if (!synced) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("sync {}: {}", path.parent_path().string(), std::strerror(errno)),
+    return Error{"NB-STORAGE-COMMAND-FAILED",
+                 fmt::format("sync {}: {}", path.parent_path().string(), std::strerror(errno)),
                  exit_code::kStorageCommandFailed};
   }
   return Ok();

@@ -25,8 +25,8 @@ VolumeMatch MatchVolume(const Disk& disk, const std::string& id) {
   const std::string lower_id = Lower(id);
   const std::string dashless = WithoutDashes(lower_id);
   const std::string serial = Lower(disk.serial);
-  if (!serial.empty() && (serial == lower_id || serial == dashless ||
-                          serial == lower_id.substr(0, 20) || serial == dashless.substr(0, 20))) {
+  if (!serial.empty() && (serial == lower_id || serial == dashless || serial == lower_id.substr(0, 20) ||
+                          serial == dashless.substr(0, 20))) {
     return VolumeMatch::kSerial;
   }
   if (!disk.wwid.empty() && dashless.size() >= 20 &&

@@ -18,8 +18,7 @@ std::string_view Trim(std::string_view s) {
 
 // "vgpaas/90%VG" -> 90. Anything but the vgpaas VG and a whole %VG percentage is refused:
 // %FREE and absolute sizes would make the layout depend on what happened to be on the disk.
-std::optional<int> ParseVgPercent(std::string_view key, std::string_view value,
-                                  std::vector<std::string>& errors) {
+std::optional<int> ParseVgPercent(std::string_view key, std::string_view value, std::vector<std::string>& errors) {
   const auto slash = value.find('/');
   if (slash == std::string_view::npos) {
     errors.push_back(fmt::format("{}: expected \"vgpaas/N%VG\", got \"{}\"", key, value));
@@ -32,11 +31,13 @@ std::optional<int> ParseVgPercent(std::string_view key, std::string_view value,
     return std::nullopt;
   }
   if (size.ends_with("%FREE")) {
-    errors.push_back(fmt::format("{}: %FREE is not supported, use a whole percentage of the VG like \"vgpaas/90%VG\"", key));
+    errors.push_back(
+        fmt::format("{}: %FREE is not supported, use a whole percentage of the VG like \"vgpaas/90%VG\"", key));
     return std::nullopt;
   }
   if (!size.ends_with("%VG")) {
-    errors.push_back(fmt::format("{}: size must be a whole percentage of the VG like \"90%VG\", got \"{}\"", key, size));
+    errors.push_back(
+        fmt::format("{}: size must be a whole percentage of the VG like \"90%VG\", got \"{}\"", key, size));
     return std::nullopt;
   }
   size.remove_suffix(3);
@@ -57,7 +58,7 @@ LegacyOverrideResult ParseLegacyOverride(std::string_view text) {
   std::map<std::string, std::string, std::less<>> values;
   std::set<std::string, std::less<>> repeated_reported;
   static const std::set<std::string_view> kKeys = {"dockerThinpool", "kubernetesLV", "userLV",
-                                                   "userPath", "diskType", "lvType"};
+                                                   "userPath",       "diskType",     "lvType"};
   size_t start = 0;
   while (start <= text.size()) {
     const size_t end = std::min(text.find(';', start), text.size());
@@ -72,7 +73,8 @@ LegacyOverrideResult ParseLegacyOverride(std::string_view text) {
     const std::string key(Trim(item.substr(0, eq)));
     const std::string value(Trim(item.substr(eq + 1)));
     if (!kKeys.contains(key)) {
-      errors.push_back(fmt::format("{}: unknown key (known: dockerThinpool, kubernetesLV, userLV, userPath, diskType, lvType)", key));
+      errors.push_back(fmt::format(
+          "{}: unknown key (known: dockerThinpool, kubernetesLV, userLV, userPath, diskType, lvType)", key));
       continue;
     }
     if (values.contains(key)) {
@@ -85,8 +87,10 @@ LegacyOverrideResult ParseLegacyOverride(std::string_view text) {
   Group group{std::string(kCceManagedGroup), true, {"legacyOverride"}, {}};
   LvType lv_type = LvType::kLinear;
   if (auto it = values.find("lvType"); it != values.end()) {
-    if (it->second == "striped") lv_type = LvType::kStriped;
-    else if (it->second != "linear") errors.push_back(fmt::format("lvType: must be linear or striped, got \"{}\"", it->second));
+    if (it->second == "striped")
+      lv_type = LvType::kStriped;
+    else if (it->second != "linear")
+      errors.push_back(fmt::format("lvType: must be linear or striped, got \"{}\"", it->second));
   }
   Selector selector{"legacyOverride", StorageType::kEvs, {}};
   if (auto it = values.find("diskType"); it != values.end()) {
@@ -100,14 +104,18 @@ LegacyOverrideResult ParseLegacyOverride(std::string_view text) {
       errors.push_back(fmt::format("diskType: must be evs, ssd, hdd or local, got \"{}\"", it->second));
     }
   }
-  struct SpaceKey { std::string_view key; SpaceKind kind; };
-  for (const SpaceKey& space : {SpaceKey{"dockerThinpool", SpaceKind::kRuntime},
-                                SpaceKey{"kubernetesLV", SpaceKind::kKubernetes},
-                                SpaceKey{"userLV", SpaceKind::kUser}}) {
+  struct SpaceKey {
+    std::string_view key;
+    SpaceKind kind;
+  };
+  for (const SpaceKey& space :
+       {SpaceKey{"dockerThinpool", SpaceKind::kRuntime}, SpaceKey{"kubernetesLV", SpaceKind::kKubernetes},
+        SpaceKey{"userLV", SpaceKind::kUser}}) {
     auto it = values.find(space.key);
     if (it == values.end()) {
       if (space.kind != SpaceKind::kUser) {
-        errors.push_back(fmt::format("{}: required (the vgpaas group needs both the runtime and the kubernetes space)", space.key));
+        errors.push_back(
+            fmt::format("{}: required (the vgpaas group needs both the runtime and the kubernetes space)", space.key));
       }
       continue;
     }

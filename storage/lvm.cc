@@ -38,7 +38,8 @@ Result<LvmState> Lvm::Report() {
   }
   if (!result->ok()) {
     return Error{"NB-STORAGE-COMMAND-FAILED",
-                 fmt::format("lvm fullreport: {}: {}", result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
+                 fmt::format("lvm fullreport: {}: {}",
+                             result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
                              result->FirstErrorLine()),
                  exit_code::kStorageCommandFailed};
   }
@@ -65,7 +66,8 @@ bool Lvm::SupportsDevicesOption() {
 Status Lvm::Run(std::vector<std::string> argv, const std::string& what) {
   if (!SupportsDevicesOption()) {
     for (size_t i = 0; i + 1 < argv.size(); ++i) {
-      if (argv[i] == "--devices") argv.erase(argv.begin() + static_cast<long>(i), argv.begin() + static_cast<long>(i) + 2);
+      if (argv[i] == "--devices")
+        argv.erase(argv.begin() + static_cast<long>(i), argv.begin() + static_cast<long>(i) + 2);
     }
   }
   const std::string name = argv.front();
@@ -82,7 +84,8 @@ Status Lvm::Run(std::vector<std::string> argv, const std::string& what) {
   if (!result->ok()) {
     return Error{"NB-STORAGE-COMMAND-FAILED",
                  fmt::format("{} ({}): {}: {}", name, what,
-                             result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code), result->FirstErrorLine()),
+                             result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
+                             result->FirstErrorLine()),
                  exit_code::kStorageCommandFailed};
   }
   return Ok();

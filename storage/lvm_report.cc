@@ -79,7 +79,9 @@ std::vector<std::string> LvmLogicalVolume::devices() const {
   return all;
 }
 
-bool LvmVolumeGroup::HasTag(std::string_view tag) const { return std::find(tags.begin(), tags.end(), tag) != tags.end(); }
+bool LvmVolumeGroup::HasTag(std::string_view tag) const {
+  return std::find(tags.begin(), tags.end(), tag) != tags.end();
+}
 
 const LvmLogicalVolume* LvmVolumeGroup::FindLv(std::string_view lv) const {
   for (const auto& candidate : lvs) {

@@ -11,7 +11,7 @@ struct MountEntry {
   std::string devnum;       // "254:16" (major:minor of the mounted device)
   std::string mount_point;  // unescaped
   std::string fs_type;
-  std::string source;       // "/dev/mapper/vgpaas-dockersys"
+  std::string source;  // "/dev/mapper/vgpaas-dockersys"
 };
 
 std::vector<MountEntry> ParseMountinfo(std::string_view text);

@@ -1,14 +1,14 @@
 #include "storage/observe.h"
 
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <cerrno>
-#include <cstring>
-#include <set>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
@@ -27,7 +27,8 @@ std::string ReadSysfs(const fs::path& path) {
 std::vector<std::string> ListDir(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename());
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    names.push_back(it->path().filename());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -183,7 +184,8 @@ Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe
       if (vg != nullptr && vg->FindLv(lv) != nullptr && vg->FindLv(lv)->active) {
         observed.lv_filesystems[dm] = probe.FilesystemType(dm);
         struct stat st;
-        if (::stat(dm.c_str(), &st) == 0) observed.lv_devnums[dm] = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
+        if (::stat(dm.c_str(), &st) == 0)
+          observed.lv_devnums[dm] = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
       }
       const std::string point = MountPoint(space, input.runtime_is_docker);
       observed.targets[point] = InspectTarget(paths, point, observed.mounts);

@@ -86,28 +86,41 @@ void JudgeUsability(PlannedDisk& planned, const Observations& observed, const st
                                  vg != nullptr && vg->HasTag(kTag) ? "" : ", not created by nodeboot");
     return;
   }
-  const bool in_use = disk.holds_root || disk.read_only || !disk.mounted_at.empty() || disk.swap || !disk.holders.empty() ||
-                      !disk.partitions.empty() || !disk.probe_error.empty();
-  const bool half_made = pv != nullptr || disk.signature == "LVM2_member" || (disk.signature.empty() && disk.unrecognised_data);
+  const bool in_use = disk.holds_root || disk.read_only || !disk.mounted_at.empty() || disk.swap ||
+                      !disk.holders.empty() || !disk.partitions.empty() || !disk.probe_error.empty();
+  const bool half_made =
+      pv != nullptr || disk.signature == "LVM2_member" || (disk.signature.empty() && disk.unrecognised_data);
   if (!in_use && half_made && IntendedForVg(disk, observed.intent, groups)) {
     planned.usable = planned.adopted = true;
     adopted_by = observed.intent->vg;
-    planned.reason = fmt::format("left half-made by nodeboot's interrupted {} of {}; taken again", Name(observed.intent->kind),
-                                 observed.intent->vg);
+    planned.reason = fmt::format("left half-made by nodeboot's interrupted {} of {}; taken again",
+                                 Name(observed.intent->kind), observed.intent->vg);
     return;
   }
-  if (disk.holds_root) planned.reason = "holds the root filesystem";
-  else if (disk.read_only) planned.reason = "is read-only";
-  else if (!disk.mounted_at.empty()) planned.reason = fmt::format("is mounted at {}", disk.mounted_at);
-  else if (disk.swap) planned.reason = "is in use as swap";
-  else if (!disk.holders.empty()) planned.reason = fmt::format("is in use by {}", fmt::join(disk.holders, ", "));
-  else if (!disk.partitions.empty()) planned.reason = fmt::format("has partitions ({})", fmt::join(disk.partitions, ", "));
-  else if (pv != nullptr) planned.reason = "is a physical volume in no volume group, not created by nodeboot";
-  else if (!disk.probe_error.empty()) planned.reason = fmt::format("cannot be probed ({}), so it is not provably blank", disk.probe_error);
-  else if (!disk.signature.empty()) planned.reason = fmt::format("carries a {} signature, not created by nodeboot", disk.signature);
-  else if (disk.unrecognised_data) planned.reason = "holds data in its first or last MiB that no prober recognises";
-  else if (disk.removable) planned.reason = "is removable";
-  else if (disk.size_bytes < 2 * kPeStart + kExtentSize) planned.reason = "is too small for a physical volume";
+  if (disk.holds_root)
+    planned.reason = "holds the root filesystem";
+  else if (disk.read_only)
+    planned.reason = "is read-only";
+  else if (!disk.mounted_at.empty())
+    planned.reason = fmt::format("is mounted at {}", disk.mounted_at);
+  else if (disk.swap)
+    planned.reason = "is in use as swap";
+  else if (!disk.holders.empty())
+    planned.reason = fmt::format("is in use by {}", fmt::join(disk.holders, ", "));
+  else if (!disk.partitions.empty())
+    planned.reason = fmt::format("has partitions ({})", fmt::join(disk.partitions, ", "));
+  else if (pv != nullptr)
+    planned.reason = "is a physical volume in no volume group, not created by nodeboot";
+  else if (!disk.probe_error.empty())
+    planned.reason = fmt::format("cannot be probed ({}), so it is not provably blank", disk.probe_error);
+  else if (!disk.signature.empty())
+    planned.reason = fmt::format("carries a {} signature, not created by nodeboot", disk.signature);
+  else if (disk.unrecognised_data)
+    planned.reason = "holds data in its first or last MiB that no prober recognises";
+  else if (disk.removable)
+    planned.reason = "is removable";
+  else if (disk.size_bytes < 2 * kPeStart + kExtentSize)
+    planned.reason = "is too small for a physical volume";
   planned.usable = planned.reason.empty();
 }
 
@@ -174,12 +187,16 @@ bool IntentCoversLv(const std::optional<Intent>& intent, const std::string& vg, 
 
 int Stage(StepKind kind) {
   switch (kind) {
-    case StepKind::kReleaseStaging: return 0;
+    case StepKind::kReleaseStaging:
+      return 0;
     case StepKind::kCreateVg:
-    case StepKind::kExtendVg: return 1;
+    case StepKind::kExtendVg:
+      return 1;
     case StepKind::kActivateLv:
-    case StepKind::kCreateLv: return 2;
-    default: return 3;
+    case StepKind::kCreateLv:
+      return 2;
+    default:
+      return 3;
   }
 }
 
@@ -205,7 +222,8 @@ uint64_t PredictedPeStart(const Disk& disk) {
 std::vector<std::vector<std::string>> Commands(const Step& step) {
   const std::string fs(Name(step.filesystem));
   switch (step.kind) {
-    case StepKind::kReleaseStaging: return {{"umount", step.target}};
+    case StepKind::kReleaseStaging:
+      return {{"umount", step.target}};
     case StepKind::kCreateVg: {
       std::vector<std::string> argv{"vgcreate", "--addtag", std::string(kTag), "--physicalextentsize", "4m", step.vg};
       argv.insert(argv.end(), step.new_devices.begin(), step.new_devices.end());
@@ -216,10 +234,11 @@ std::vector<std::vector<std::string>> Commands(const Step& step) {
       argv.insert(argv.end(), step.new_devices.begin(), step.new_devices.end());
       return {WithDevices(argv, step.devices)};
     }
-    case StepKind::kActivateLv: return {WithDevices({"lvchange", "--activate", "y", step.vg + "/" + step.lv}, step.devices)};
+    case StepKind::kActivateLv:
+      return {WithDevices({"lvchange", "--activate", "y", step.vg + "/" + step.lv}, step.devices)};
     case StepKind::kCreateLv: {
-      std::vector<std::string> argv{"lvcreate", "--addtag", std::string(kTag), "--name", step.lv,
-                                    "--extents", std::to_string(step.extents)};
+      std::vector<std::string> argv{"lvcreate", "--addtag",  std::string(kTag),           "--name",
+                                    step.lv,    "--extents", std::to_string(step.extents)};
       if (step.stripes > 1) {
         argv.push_back("--stripes");
         argv.push_back(std::to_string(step.stripes));
@@ -242,8 +261,10 @@ std::vector<std::vector<std::string>> Commands(const Step& step) {
       }
       return commands;
     }
-    case StepKind::kWriteFstab: return {};
-    case StepKind::kMount: return {{"mkdir", "-p", step.target}, {"mount", "-t", fs, step.device, step.target}};
+    case StepKind::kWriteFstab:
+      return {};
+    case StepKind::kMount:
+      return {{"mkdir", "-p", step.target}, {"mount", "-t", fs, step.device, step.target}};
   }
   return {};
 }
@@ -282,8 +303,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
     for (const auto& space : group.spaces) mount_points.push_back(MountPoint(space, input.runtime_is_docker));
   }
   for (const auto& line : ForeignLinesFor(fstab, mount_points)) {
-    problems.unsafe.push_back(fmt::format("/etc/fstab line {} (\"{}\") mounts {}, and nodeboot did not write it", line.number,
-                                          line.line, line.mount_point));
+    problems.unsafe.push_back(fmt::format("/etc/fstab line {} (\"{}\") mounts {}, and nodeboot did not write it",
+                                          line.number, line.line, line.mount_point));
   }
 
   for (const auto& group : input.spec.groups) {
@@ -291,13 +312,15 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
     planned.name = group.name;
     std::vector<PlannedDisk*> members;
     for (auto& disk : plan.disks) {
-      if (std::find(group.selector_names.begin(), group.selector_names.end(), disk.selector) != group.selector_names.end()) {
+      if (std::find(group.selector_names.begin(), group.selector_names.end(), disk.selector) !=
+          group.selector_names.end()) {
         members.push_back(&disk);
       }
     }
     const LvmVolumeGroup* vg = observed.lvm.FindVg(group.name);
     if (vg != nullptr && !vg->HasTag(kTag)) {
-      problems.unsafe.push_back(fmt::format("volume group {} exists and was not created by nodeboot (no '{}' tag)", group.name, kTag));
+      problems.unsafe.push_back(
+          fmt::format("volume group {} exists and was not created by nodeboot (no '{}' tag)", group.name, kTag));
       continue;
     }
     planned.exists = vg != nullptr;
@@ -309,9 +332,10 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       } else if (vg != nullptr && !vg->lvs.empty()) {
         // A disk attached after the layout was made: nodeboot does not resize volumes, so it is
         // left alone, and it must not stand in the way of repairing what exists.
-        disk->reason = fmt::format("matches selector {} but is left unused: volume group {} already has its logical "
-                                   "volumes, and nodeboot does not resize them",
-                                   disk->selector, group.name);
+        disk->reason = fmt::format(
+            "matches selector {} but is left unused: volume group {} already has its logical "
+            "volumes, and nodeboot does not resize them",
+            disk->selector, group.name);
       } else {
         planned.devices.push_back(disk->disk.device);
         planned.new_devices.push_back(disk->disk.device);
@@ -330,7 +354,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       for (const auto& disk : plan.disks) {
         if (disk.usable || disk.disk.holds_root) continue;
         for (const auto& selector : input.spec.selectors) {
-          if (std::find(group.selector_names.begin(), group.selector_names.end(), selector.name) != group.selector_names.end() &&
+          if (std::find(group.selector_names.begin(), group.selector_names.end(), selector.name) !=
+                  group.selector_names.end() &&
               Matches(selector, disk)) {
             refused.push_back(fmt::format("{} {}", disk.disk.device, disk.reason));
             break;
@@ -355,7 +380,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       if (pv != nullptr && vg != nullptr && pv->vg == vg->name) {
         pv_extents.push_back(pv->extents);
       } else {
-        const auto it = std::find_if(plan.disks.begin(), plan.disks.end(), [&](const auto& d) { return d.disk.device == device; });
+        const auto it =
+            std::find_if(plan.disks.begin(), plan.disks.end(), [&](const auto& d) { return d.disk.device == device; });
         pv_extents.push_back(it == plan.disks.end() ? 0 : PvExtents(it->disk.size_bytes, PredictedPeStart(it->disk)));
       }
     }
@@ -369,8 +395,9 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
     for (const auto& space : group.spaces) {
       if (space.lv_type != LvType::kStriped) continue;
       if (stripes < 2) {
-        problems.unsatisfiable.push_back(fmt::format("group {}: the striped {} space needs at least 2 disks, the selectors found {}",
-                                                     group.name, Name(space.kind), stripes));
+        problems.unsatisfiable.push_back(
+            fmt::format("group {}: the striped {} space needs at least 2 disks, the selectors found {}", group.name,
+                        Name(space.kind), stripes));
         group_ok = false;
       } else if (std::adjacent_find(pv_extents.begin(), pv_extents.end(), std::not_equal_to<>()) != pv_extents.end()) {
         problems.unsatisfiable.push_back(fmt::format("group {}: the striped {} space needs disks of equal size, got {}",
@@ -394,8 +421,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       volume.filesystem = input.filesystem;
       volume.dm_path = DmPath(group.name, volume.lv);
       if (volume.extents < 1) {
-        problems.unsatisfiable.push_back(fmt::format("group {}: {}% of {} extents leaves the {} space empty", group.name,
-                                                     space.percent, planned.extents, Name(space.kind)));
+        problems.unsatisfiable.push_back(fmt::format("group {}: {}% of {} extents leaves the {} space empty",
+                                                     group.name, space.percent, planned.extents, Name(space.kind)));
         continue;
       }
       const LvmLogicalVolume* lv = vg != nullptr ? vg->FindLv(volume.lv) : nullptr;
@@ -404,9 +431,10 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
         volume.active = lv->active;
         volume.uuid = lv->uuid;
         if (lv->extents() != volume.extents || lv->stripes() != volume.stripes) {
-          problems.unsafe.push_back(fmt::format("{}/{} exists with {} extents and {} stripe(s), the plan says {} and {}; "
-                                                "nodeboot does not resize a volume that may hold data",
-                                                group.name, volume.lv, lv->extents(), lv->stripes(), volume.extents, volume.stripes));
+          problems.unsafe.push_back(
+              fmt::format("{}/{} exists with {} extents and {} stripe(s), the plan says {} and {}; "
+                          "nodeboot does not resize a volume that may hold data",
+                          group.name, volume.lv, lv->extents(), lv->stripes(), volume.extents, volume.stripes));
           continue;
         }
         if (auto it = observed.lv_filesystems.find(volume.dm_path); it != observed.lv_filesystems.end()) {
@@ -415,13 +443,13 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       }
       if (const MountEntry* mount = MountAt(observed.mounts, volume.mount_point)) {
         const auto devnum = observed.lv_devnums.find(volume.dm_path);
-        const bool ours = mount->source == volume.dm_path ||
-                          (devnum != observed.lv_devnums.end() && devnum->second == mount->devnum);
+        const bool ours =
+            mount->source == volume.dm_path || (devnum != observed.lv_devnums.end() && devnum->second == mount->devnum);
         if (ours) {
           volume.mounted = true;
         } else {
-          problems.unsafe.push_back(fmt::format("{} is already a mount point of {} ({})", volume.mount_point, mount->source,
-                                                mount->fs_type));
+          problems.unsafe.push_back(
+              fmt::format("{} is already a mount point of {} ({})", volume.mount_point, mount->source, mount->fs_type));
           continue;
         }
       }
@@ -430,8 +458,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       const bool redo = volume.exists && !volume.mounted && IntentCoversLv(observed.intent, group.name, volume);
       if (redo) volume.current_filesystem.clear();
       if (!volume.current_filesystem.empty() && volume.current_filesystem != Name(volume.filesystem)) {
-        problems.unsafe.push_back(fmt::format("{} carries {}, not the {} the plan expects; it is not re-made", volume.dm_path,
-                                              volume.current_filesystem, Name(volume.filesystem)));
+        problems.unsafe.push_back(fmt::format("{} carries {}, not the {} the plan expects; it is not re-made",
+                                              volume.dm_path, volume.current_filesystem, Name(volume.filesystem)));
         continue;
       }
       if (!volume.mounted) {
@@ -469,8 +497,9 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
     if (!group.exists) {
       plan.steps.push_back(group_step(StepKind::kCreateVg, group, fmt::format("create volume group {}", group.name)));
     } else if (!group.new_devices.empty()) {
-      plan.steps.push_back(group_step(StepKind::kExtendVg, group,
-                                      fmt::format("extend volume group {} with {}", group.name, fmt::join(group.new_devices, ", "))));
+      plan.steps.push_back(
+          group_step(StepKind::kExtendVg, group,
+                     fmt::format("extend volume group {} with {}", group.name, fmt::join(group.new_devices, ", "))));
     }
   }
   for (const auto& group : plan.groups) {
@@ -487,7 +516,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       step.kind = StepKind::kCreateLv;
       step.extents = volume.extents;
       step.stripes = volume.stripes;
-      step.why = fmt::format("create {}/{} ({} extents, {} stripe(s))", group.name, volume.lv, volume.extents, volume.stripes);
+      step.why =
+          fmt::format("create {}/{} ({} extents, {} stripe(s))", group.name, volume.lv, volume.extents, volume.stripes);
       plan.steps.push_back(std::move(step));
     }
   }
@@ -513,9 +543,10 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       step.staging = fmt::format("{}{}/{}-{}", input.host_prefix, Paths::kStagingDir, group.name, volume.lv);
       step.lv_uuid = volume.uuid;
       step.force = volume.exists && IntentCoversLv(observed.intent, group.name, volume);
-      step.why = fmt::format("make {} on {}/{}{}{}", Name(volume.filesystem), group.name, volume.lv,
-                             step.force ? " again (nodeboot's own interrupted work)" : "",
-                             step.copy_content ? fmt::format(" and copy in the files already in {}", volume.mount_point) : "");
+      step.why =
+          fmt::format("make {} on {}/{}{}{}", Name(volume.filesystem), group.name, volume.lv,
+                      step.force ? " again (nodeboot's own interrupted work)" : "",
+                      step.copy_content ? fmt::format(" and copy in the files already in {}", volume.mount_point) : "");
       plan.steps.push_back(std::move(step));
     }
   }

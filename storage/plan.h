@@ -88,7 +88,7 @@ struct PlannedGroup {
   std::vector<std::string> devices;
   int64_t extents = 0;
   bool exists = false;
-  bool extents_predicted = false;  // the VG does not exist yet: extents are lvm's expected count
+  bool extents_predicted = false;        // the VG does not exist yet: extents are lvm's expected count
   std::vector<std::string> new_devices;  // for vgcreate / vgextend
   std::vector<PlannedVolume> volumes;
 };
@@ -101,7 +101,7 @@ enum class StepKind {
   kCreateLv,
   kMakeFilesystem,  // mkfs, then the files already in the mount target copied in
   kWriteFstab,
-  kMount,           // mkdir, mount
+  kMount,  // mkdir, mount
 };
 
 struct Step {
@@ -113,14 +113,14 @@ struct Step {
   int64_t extents = 0;
   int stripes = 1;
   Filesystem filesystem = Filesystem::kExt4;
-  std::string device;       // the LV's dm path (mkfs, mount, the staging mount)
-  std::string target;       // where it is mounted, with the host prefix (or the stale staging mount)
-  std::string staging;      // kMakeFilesystem with a copy: the staging mount point
+  std::string device;   // the LV's dm path (mkfs, mount, the staging mount)
+  std::string target;   // where it is mounted, with the host prefix (or the stale staging mount)
+  std::string staging;  // kMakeFilesystem with a copy: the staging mount point
   bool copy_content = false;
-  bool force = false;       // mkfs over nodeboot's own interrupted work (the intent proves it)
-  std::string fstab;        // kWriteFstab: the whole new /etc/fstab
-  std::string lv_uuid;      // kMakeFilesystem: the LV's lvm uuid, for the intent record
-  std::string why;          // "create volume group vgpaas", for logs and the text plan
+  bool force = false;   // mkfs over nodeboot's own interrupted work (the intent proves it)
+  std::string fstab;    // kWriteFstab: the whole new /etc/fstab
+  std::string lv_uuid;  // kMakeFilesystem: the LV's lvm uuid, for the intent record
+  std::string why;      // "create volume group vgpaas", for logs and the text plan
 };
 
 // Steps come in stages - stale staging mounts, VGs, LVs, then filesystems, fstab and mounts -

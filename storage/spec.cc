@@ -8,9 +8,12 @@ std::string_view Name(StorageType type) { return type == StorageType::kLocal ? "
 
 std::string_view Name(SpaceKind kind) {
   switch (kind) {
-    case SpaceKind::kRuntime: return "runtime";
-    case SpaceKind::kKubernetes: return "kubernetes";
-    case SpaceKind::kUser: return "user";
+    case SpaceKind::kRuntime:
+      return "runtime";
+    case SpaceKind::kKubernetes:
+      return "kubernetes";
+    case SpaceKind::kUser:
+      return "user";
   }
   return "?";
 }
@@ -20,9 +23,12 @@ std::string_view Name(Filesystem filesystem) { return filesystem == Filesystem::
 
 std::string_view LogicalVolumeName(SpaceKind kind) {
   switch (kind) {
-    case SpaceKind::kRuntime: return "dockersys";
-    case SpaceKind::kKubernetes: return "kubernetes";
-    case SpaceKind::kUser: return "user";
+    case SpaceKind::kRuntime:
+      return "dockersys";
+    case SpaceKind::kKubernetes:
+      return "kubernetes";
+    case SpaceKind::kUser:
+      return "user";
   }
   return "?";
 }
@@ -45,9 +51,12 @@ std::string DmPath(std::string_view vg, std::string_view lv) {
 
 std::string MountPoint(const VirtualSpace& space, bool runtime_is_docker) {
   switch (space.kind) {
-    case SpaceKind::kRuntime: return std::string(RuntimeMountPoint(runtime_is_docker));
-    case SpaceKind::kKubernetes: return std::string(kKubeletMountPoint);
-    case SpaceKind::kUser: return space.path;
+    case SpaceKind::kRuntime:
+      return std::string(RuntimeMountPoint(runtime_is_docker));
+    case SpaceKind::kKubernetes:
+      return std::string(kKubeletMountPoint);
+    case SpaceKind::kUser:
+      return space.path;
   }
   return "";
 }

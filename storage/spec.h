@@ -25,11 +25,11 @@ std::string_view Name(Filesystem filesystem);
 
 // The loose match of CCE: an unset label matches any disk.
 struct MatchLabels {
-  std::optional<int64_t> size_gib;          // whole GiB
-  std::optional<std::string> volume_type;   // SAS, SSD, GPSSD, ...
-  std::optional<bool> encrypted;            // metadataEncrypted "1" / "0"
-  std::optional<std::string> cmk_id;        // metadataCmkid
-  std::optional<int> count;                 // at most this many disks; unset: all
+  std::optional<int64_t> size_gib;         // whole GiB
+  std::optional<std::string> volume_type;  // SAS, SSD, GPSSD, ...
+  std::optional<bool> encrypted;           // metadataEncrypted "1" / "0"
+  std::optional<std::string> cmk_id;       // metadataCmkid
+  std::optional<int> count;                // at most this many disks; unset: all
   // Only from the legacy diskType=ssd|hdd: local disks by rotation (not a CCE matchLabel).
   std::optional<bool> rotational;
 };

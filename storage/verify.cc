@@ -36,12 +36,14 @@ Status VerifyLayout(const Plan& plan, const Observations& observed) {
         }
       }
       if (volume.stripes > 1 && static_cast<int>(lv->devices().size()) != volume.stripes) {
-        return VerifyFailed(fmt::format("{} spans {} disk(s), the plan says {}", name, lv->devices().size(), volume.stripes));
+        return VerifyFailed(
+            fmt::format("{} spans {} disk(s), the plan says {}", name, lv->devices().size(), volume.stripes));
       }
       const auto fs = observed.lv_filesystems.find(volume.dm_path);
       const std::string found = fs == observed.lv_filesystems.end() ? "" : fs->second;
       if (found != Name(volume.filesystem)) {
-        return VerifyFailed(fmt::format("{} carries \"{}\", the plan says {}", volume.dm_path, found, Name(volume.filesystem)));
+        return VerifyFailed(
+            fmt::format("{} carries \"{}\", the plan says {}", volume.dm_path, found, Name(volume.filesystem)));
       }
       if (!volume.mounted) return VerifyFailed(fmt::format("{} is not mounted at {}", name, volume.mount_point));
     }

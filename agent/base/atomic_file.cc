@@ -35,8 +35,8 @@ Status CreateDirectories(const std::filesystem::path& path, std::filesystem::per
   return Ok();
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
-                           std::filesystem::perms mode, std::filesystem::perms dir_mode) {
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content, std::filesystem::perms mode,
+                           std::filesystem::perms dir_mode) {
   NB_TRY(CreateDirectories(path.parent_path(), dir_mode));
   const std::filesystem::path temp = path.string() + fmt::format(".tmp.{}", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
@@ -94,8 +94,8 @@ Result<std::string> ReadFile(const std::filesystem::path& path, size_t max_bytes
   if (S_ISCHR(st.st_mode)) ::fcntl(fd, F_SETFL, 0);  // O_NONBLOCK means nothing to a regular file
   if (S_ISREG(st.st_mode) && static_cast<size_t>(st.st_size) > max_bytes) {
     ::close(fd);
-    return Error::Internal(fmt::format("read {}: {} bytes is larger than the limit of {} bytes",
-                                       path.string(), st.st_size, max_bytes));
+    return Error::Internal(
+        fmt::format("read {}: {} bytes is larger than the limit of {} bytes", path.string(), st.st_size, max_bytes));
   }
   std::string content;
   char buffer[65536];

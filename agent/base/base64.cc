@@ -1,13 +1,13 @@
 #include "agent/base/base64.h"
 
-#include <array>
 #include <fmt/format.h>
+
+#include <array>
 
 namespace nodeboot {
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 constexpr std::array<int, 256> MakeDecodeTable() {
   std::array<int, 256> table{};
@@ -27,11 +27,14 @@ Result<std::string> DecodeBase64(std::string_view encoded) {
   const std::string_view text = TrimWhitespace(encoded);
   // Wrapped output of `base64` (76 columns) is the commonest mistake; name it first.
   for (size_t i = 0; i < text.size(); ++i) {
-    if (IsSpace(text[i])) return Invalid(fmt::format("invalid base64: whitespace at offset {} (encode with base64 -w0)", i));
+    if (IsSpace(text[i]))
+      return Invalid(fmt::format("invalid base64: whitespace at offset {} (encode with base64 -w0)", i));
   }
   if (text.size() % 4 != 0) {
-    return Invalid(fmt::format("invalid base64: length {} is not a multiple of 4 (padding missing or "
-                               "text truncated)", text.size()));
+    return Invalid(
+        fmt::format("invalid base64: length {} is not a multiple of 4 (padding missing or "
+                    "text truncated)",
+                    text.size()));
   }
   std::string out;
   out.reserve(text.size() / 4 * 3);

@@ -97,8 +97,8 @@ std::string CommandResult::FirstErrorLine() const {
   return line;
 }
 
-std::unique_ptr<CommandRunner> MakeDryRunCommandRunner(
-    CommandRunner& real, std::function<void(const std::string&)> print) {
+std::unique_ptr<CommandRunner> MakeDryRunCommandRunner(CommandRunner& real,
+                                                       std::function<void(const std::string&)> print) {
   return std::make_unique<DryRunCommandRunner>(real, std::move(print));
 }
 

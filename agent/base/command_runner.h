@@ -21,12 +21,12 @@ namespace nodeboot {
 enum class OutputStream { kStdout, kStderr };
 
 struct Command {
-  std::vector<std::string> argv;            // argv[0] is looked up in PATH when it has no '/'
-  std::map<std::string, std::string> env;   // added to the inherited environment; LC_ALL=C always
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH when it has no '/'
+  std::map<std::string, std::string> env;  // added to the inherited environment; LC_ALL=C always
   std::string working_dir = "/";
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds kill_grace{std::chrono::seconds(10)};  // SIGTERM -> SIGKILL
-  size_t capture_bytes = 64 * 1024;          // keep the last this-many bytes of each stream
+  size_t capture_bytes = 64 * 1024;                                // keep the last this-many bytes of each stream
   // False for commands that only read (lvm fullreport, blkid): the dry-run runner still runs
   // them, because the plan depends on what they say.
   bool changes_system = true;
@@ -42,8 +42,8 @@ struct CommandResult {
   // Nodeboot itself was told to stop (ShutdownSignals: SIGTERM, SIGINT, SIGHUP) while this ran:
   // the signal, which the process group got as SIGTERM, then SIGKILL after kill_grace; 0: no.
   int stopped_by = 0;
-  std::string out;         // the last capture_bytes of stdout
-  std::string err;         // the last capture_bytes of stderr
+  std::string out;  // the last capture_bytes of stdout
+  std::string err;  // the last capture_bytes of stderr
   std::chrono::milliseconds duration{0};
 
   bool ok() const { return exit_code == 0 && !timed_out && stopped_by == 0; }
@@ -69,7 +69,8 @@ std::unique_ptr<CommandRunner> MakeRealCommandRunner(ShutdownSignals* shutdown =
 
 // Prints each command that changes the system to `print` instead of running it, and answers
 // it with exit 0; read-only commands go to `real`. The runner behind `run --dry-run`.
-std::unique_ptr<CommandRunner> MakeDryRunCommandRunner(CommandRunner& real, std::function<void(const std::string&)> print);
+std::unique_ptr<CommandRunner> MakeDryRunCommandRunner(CommandRunner& real,
+                                                       std::function<void(const std::string&)> print);
 
 // "kubeadm join --config /etc/kubernetes/x.yaml": argv for logs, each word quoted when needed.
 std::string FormatArgv(const std::vector<std::string>& argv);

@@ -212,7 +212,7 @@ struct ChildSetup : bp::extend::handler {
   const char* exe;
   char* const* argv;  // null-terminated; argv[0] as the caller gave it
   const char* working_dir;
-  char** envp;        // null-terminated NAME=VALUE entries: ChildEnvironment()
+  char** envp;  // null-terminated NAME=VALUE entries: ChildEnvironment()
 
   template <typename Executor>
   void on_setup(Executor& exec) const {
@@ -319,8 +319,7 @@ class RealCommandRunner : public CommandRunner {
     // Checked here for a clear message; the child reports a chdir failure only as an errno.
     struct stat dir_stat;
     if (::stat(command.working_dir.c_str(), &dir_stat) != 0) {
-      return StartError(program, fmt::format("working directory {}: {}", command.working_dir,
-                                             std::strerror(errno)));
+      return StartError(program, fmt::format("working directory {}: {}", command.working_dir, std::strerror(errno)));
     }
 
     std::vector<std::string> argv_storage = command.argv;
@@ -362,11 +361,9 @@ class RealCommandRunner : public CommandRunner {
     } group_killer{pid};
 
     // The write ends were closed in this process by Boost; the read ends are ours now.
-    OutputPipe out{UniqueFd(out_pipe.native_source()),
-                   StreamCapture(OutputStream::kStdout, command)};
+    OutputPipe out{UniqueFd(out_pipe.native_source()), StreamCapture(OutputStream::kStdout, command)};
     out_pipe.assign_source(-1);
-    OutputPipe err{UniqueFd(err_pipe.native_source()),
-                   StreamCapture(OutputStream::kStderr, command)};
+    OutputPipe err{UniqueFd(err_pipe.native_source()), StreamCapture(OutputStream::kStderr, command)};
     err_pipe.assign_source(-1);
     // Readable when the child exits; -1 before Linux 5.3, where we poll on a timer instead.
     // (A raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.)
@@ -416,8 +413,7 @@ class RealCommandRunner : public CommandRunner {
       if (!exited && !pidfd.valid()) wake = std::min(wake, now + kExitPollInterval);
       // Rounded up, so we do not spin on a wait that rounds down to 0 ms.
       const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
-      const int ready =
-          ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(wait_ms, 0, 60'000)));
+      const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(wait_ms, 0, 60'000)));
       if (ready <= 0) continue;  // a timeout or EINTR: the top of the loop decides
       for (const pollfd& ready_fd : fds) {
         if (ready_fd.revents == 0) continue;

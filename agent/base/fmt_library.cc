@@ -8,8 +8,7 @@
 // own src/format.cc does, for the version in Debian 12 (9.1).
 #include <fmt/format-inl.h>
 
-static_assert(FMT_VERSION / 100 == 901,
-              "written for {fmt} 9.1: check the extern templates in fmt/format.h");
+static_assert(FMT_VERSION / 100 == 901, "written for {fmt} 9.1: check the extern templates in fmt/format.h");
 
 FMT_BEGIN_NAMESPACE
 namespace detail {

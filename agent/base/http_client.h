@@ -18,7 +18,7 @@ namespace nodeboot {
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;  // non-secret headers
+  std::vector<std::pair<std::string, std::string>> headers;    // non-secret headers
   std::vector<std::pair<std::string, Secret>> secret_headers;  // X-Auth-Token, Authorization
   std::string body;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};

@@ -17,8 +17,8 @@
 #include <memory>
 #include <mutex>
 
-#include "agent/base/text.h"
 #include "agent/base/http_client.h"
+#include "agent/base/text.h"
 
 namespace nodeboot {
 namespace {
@@ -66,8 +66,7 @@ std::string UrlForMessages(const std::string& url) {
   const size_t scheme = url.find("://");
   const size_t at = url.find('@');
   const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || at == std::string::npos ||
-      (path != std::string::npos && at > path)) {
+  if (scheme == std::string::npos || at == std::string::npos || (path != std::string::npos && at > path)) {
     return url;
   }
   return url.substr(0, scheme + 3) + url.substr(at + 1);
@@ -165,8 +164,7 @@ class CurlHttpClient : public HttpClient {
         curl_api.setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
       }
       curl_api.setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-      curl_api.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
+      curl_api.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
 
     // TLS is verified, always: there is no option to turn it off.
@@ -188,8 +186,7 @@ class CurlHttpClient : public HttpClient {
     const CURLcode code = curl_api.perform(h);
     if (code != CURLE_OK) {
       if (transfer.body_too_large) {
-        return Error::Internal(
-            fmt::format("{}: response body larger than {} bytes", where, kMaxBodyBytes));
+        return Error::Internal(fmt::format("{}: response body larger than {} bytes", where, kMaxBodyBytes));
       }
       // curl's detail (error_buffer) names hosts, certificates and timeouts, never headers.
       const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_api.strerror(code);
@@ -203,8 +200,7 @@ class CurlHttpClient : public HttpClient {
 
  private:
   // CURL_BLOB_COPY: curl keeps its own copy, so the blob may point at the request's strings.
-  static void SetBlob(const CurlApi& curl_api, CURL* h, CURLoption option,
-                      const std::string& pem) {
+  static void SetBlob(const CurlApi& curl_api, CURL* h, CURLoption option, const std::string& pem) {
     curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
     curl_api.setopt(h, option, &blob);
   }

@@ -18,15 +18,17 @@ Result<RunLock> RunLock::Acquire(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (fd < 0) {
     const int err = errno;
-    return Error::Internal(fmt::format("open lock {}: {}{}", path.string(), std::strerror(err),
-                                       err == ELOOP ? " (a symbolic link: nodeboot does not follow it; remove it)" : ""));
+    return Error::Internal(
+        fmt::format("open lock {}: {}{}", path.string(), std::strerror(err),
+                    err == ELOOP ? " (a symbolic link: nodeboot does not follow it; remove it)" : ""));
   }
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
     ::close(fd);
-    return Error::Internal(fmt::format("lock {} is not a regular file owned by uid {}; nodeboot does not use it "
-                                       "(remove it if it is not yours)",
-                                       path.string(), ::geteuid()));
+    return Error::Internal(
+        fmt::format("lock {} is not a regular file owned by uid {}; nodeboot does not use it "
+                    "(remove it if it is not yours)",
+                    path.string(), ::geteuid()));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;

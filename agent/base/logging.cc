@@ -1,12 +1,12 @@
 // The adapter for spdlog.
 #include "agent/base/logging.h"
 
+#include <fcntl.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
@@ -14,7 +14,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-
 #include <memory>
 #include <mutex>
 
@@ -51,7 +50,8 @@ const SystemdLibrary* JournalOrNull() {
   if (::access(kJournalSocket, W_OK) != 0) return nullptr;
   std::string error;
   const SystemdLibrary* library = LoadSystemdLibrary(error);
-  if (library == nullptr) std::fprintf(stderr, "nodeboot: warn %s; logging to syslog instead of the journal\n", error.c_str());
+  if (library == nullptr)
+    std::fprintf(stderr, "nodeboot: warn %s; logging to syslog instead of the journal\n", error.c_str());
   return library;
 }
 
@@ -68,8 +68,8 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Options& options, bool to_journ
     if (CreateDirectories(options.file.parent_path(), std::filesystem::perms(0755))) {
       try {
         auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file.string());
-        sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-            "%Y-%m-%dT%H:%M:%S.%eZ nodeboot[%P]: %l %v", spdlog::pattern_time_type::utc));
+        sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ nodeboot[%P]: %l %v",
+                                                                        spdlog::pattern_time_type::utc));
         sinks.push_back(sink);
       } catch (const spdlog::spdlog_ex& e) {
         std::fprintf(stderr, "nodeboot: warn cannot open log file %s: %s\n", options.file.c_str(), e.what());
@@ -104,10 +104,14 @@ namespace {
 
 int Priority(Level level) {
   switch (level) {
-    case Level::kDebug: return LOG_DEBUG;
-    case Level::kInfo: return LOG_INFO;
-    case Level::kWarn: return LOG_WARNING;
-    case Level::kError: return LOG_ERR;
+    case Level::kDebug:
+      return LOG_DEBUG;
+    case Level::kInfo:
+      return LOG_INFO;
+    case Level::kWarn:
+      return LOG_WARNING;
+    case Level::kError:
+      return LOG_ERR;
   }
   return LOG_INFO;
 }
@@ -137,10 +141,18 @@ void WriteLocked(Level level, std::string_view code, std::string_view message, b
   if (!g.logger) g.logger = MakeLogger(Options{}, false);
   const std::string line = g.redactor.Redact(message);
   switch (level) {
-    case Level::kDebug: g.logger->debug(line); break;
-    case Level::kInfo: g.logger->info(line); break;
-    case Level::kWarn: g.logger->warn(line); break;
-    case Level::kError: g.logger->error(line); break;
+    case Level::kDebug:
+      g.logger->debug(line);
+      break;
+    case Level::kInfo:
+      g.logger->info(line);
+      break;
+    case Level::kWarn:
+      g.logger->warn(line);
+      break;
+    case Level::kError:
+      g.logger->error(line);
+      break;
   }
   if (g.journal != nullptr) {
     SendToJournal(*g.journal, {.level = level, .message = line, .run_id = g.run_id, .phase = g.phase, .code = code});

@@ -43,9 +43,8 @@ std::vector<std::string_view> SecretPieces(std::string_view secret) {
 }
 
 void SortLongestFirstUnique(std::vector<std::string>& values) {
-  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
-    return a.size() != b.size() ? a.size() > b.size() : a < b;
-  });
+  std::sort(values.begin(), values.end(),
+            [](const auto& a, const auto& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
   values.erase(std::unique(values.begin(), values.end()), values.end());
 }
 
@@ -81,7 +80,8 @@ Redactor Redactor::ForScriptOutput(const std::vector<std::string>& secrets, std:
     if (end - start >= kMinScriptLine) redactor.secrets_.emplace_back(script.substr(start, end - start));
     start = end;
   }
-  std::sort(redactor.secrets_.begin(), redactor.secrets_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::sort(redactor.secrets_.begin(), redactor.secrets_.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
   redactor.secrets_.erase(std::unique(redactor.secrets_.begin(), redactor.secrets_.end()), redactor.secrets_.end());
   return redactor;
 }
@@ -131,8 +131,7 @@ std::vector<std::string> WithBase64Forms(std::vector<std::string> secrets) {
   return all;
 }
 
-ThoroughRedactor::ThoroughRedactor(const std::vector<std::string>& secrets)
-    : plain_(WithBase64Forms(secrets)) {
+ThoroughRedactor::ThoroughRedactor(const std::vector<std::string>& secrets) : plain_(WithBase64Forms(secrets)) {
   for (const auto& secret : secrets) {
     for (std::string_view piece : SecretPieces(secret)) {
       std::string compact = WithoutSeparators(piece);
@@ -148,8 +147,7 @@ std::string ThoroughRedactor::Redact(std::string_view text) const {
   size_t start = 0;
   while (true) {
     const size_t end = text.find('\n', start);
-    const std::string_view line =
-        text.substr(start, end == std::string_view::npos ? end : end - start);
+    const std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
     out += RedactSplit(plain_.Redact(line));
     if (end == std::string_view::npos) break;
     out.push_back('\n');

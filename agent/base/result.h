@@ -37,15 +37,13 @@ struct Error {
   std::string message;
   int exit_code = exit_code::kInternal;
 
-  static Error Internal(std::string message) {
-    return Error{"NB-INTERNAL", std::move(message), exit_code::kInternal};
-  }
+  static Error Internal(std::string message) { return Error{"NB-INTERNAL", std::move(message), exit_code::kInternal}; }
 };
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool has_value() const { return state_.index() == 0; }
@@ -94,14 +92,14 @@ inline Status Ok() { return {}; }
 #define NB_CONCAT(a, b) NB_CONCAT_INNER(a, b)
 
 // NB_TRY(expr): evaluate a Result<void>; return its error from the enclosing function.
-#define NB_TRY(expr)                                          \
-  do {                                                        \
-    auto nb_try_result_ = (expr);                             \
+#define NB_TRY(expr)                                               \
+  do {                                                             \
+    auto nb_try_result_ = (expr);                                  \
     if (!nb_try_result_) return std::move(nb_try_result_).error(); \
   } while (0)
 
 // NB_TRY_ASSIGN(lhs, expr): `lhs = value of expr`, or return its error.
-#define NB_TRY_ASSIGN(lhs, expr)                                          \
-  auto NB_CONCAT(nb_try_, __LINE__) = (expr);                             \
+#define NB_TRY_ASSIGN(lhs, expr)                                                             \
+  auto NB_CONCAT(nb_try_, __LINE__) = (expr);                                                \
   if (!NB_CONCAT(nb_try_, __LINE__)) return std::move(NB_CONCAT(nb_try_, __LINE__)).error(); \
   lhs = std::move(NB_CONCAT(nb_try_, __LINE__)).value()

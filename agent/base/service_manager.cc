@@ -28,8 +28,7 @@ class SystemdServiceManager : public ServiceManager {
     if (!Send(*api, fmt::format("{}STATUS={}", first ? "READY=1\n" : "", Line(status)))) return;
     if (first) {
       ready_sent_ = true;
-      log::Info("systemd: READY=1 sent ({}): units ordered after nodeboot.service may start",
-                Line(status));
+      log::Info("systemd: READY=1 sent ({}): units ordered after nodeboot.service may start", Line(status));
     }
     // systemd reads notifications before it handles a SIGCHLD, so even a READY=1 sent just
     // before exit is normally seen as the main PID's; the barrier (sd_notify(3)'s remedy for
@@ -37,8 +36,8 @@ class SystemdServiceManager : public ServiceManager {
     // nodeboot starts next.
     if (api->notify_barrier == nullptr) return;  // systemd < 246: nothing to wait on
     if (const int r = api->notify_barrier(0, kBarrierTimeoutUsec); r < 0) {
-      log::Warn("systemd: the service manager did not confirm reading {}: {}",
-                first ? "READY=1" : "the status", std::strerror(-r));
+      log::Warn("systemd: the service manager did not confirm reading {}: {}", first ? "READY=1" : "the status",
+                std::strerror(-r));
     }
   }
 
@@ -65,15 +64,11 @@ class SystemdServiceManager : public ServiceManager {
   }
 
   // The protocol is newline-separated assignments: a status is one line.
-  static std::string Line(std::string_view text) {
-    return std::string(text.substr(0, text.find('\n')));
-  }
+  static std::string Line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
 
   static bool Send(const SystemdLibrary& api, const std::string& message) {
     const int r = api.notify(0, message.c_str());
-    if (r < 0)
-      log::Warn("systemd: sd_notify {}: {}", message.substr(0, message.find('\n')),
-                std::strerror(-r));
+    if (r < 0) log::Warn("systemd: sd_notify {}: {}", message.substr(0, message.find('\n')), std::strerror(-r));
     return r > 0;
   }
 
@@ -84,8 +79,6 @@ class SystemdServiceManager : public ServiceManager {
 
 }  // namespace
 
-std::unique_ptr<ServiceManager> MakeSystemdServiceManager() {
-  return std::make_unique<SystemdServiceManager>();
-}
+std::unique_ptr<ServiceManager> MakeSystemdServiceManager() { return std::make_unique<SystemdServiceManager>(); }
 
 }  // namespace nodeboot

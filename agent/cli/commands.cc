@@ -5,11 +5,10 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <spdlog/version.h>
-#include <CLI/Version.hpp>
-#include <boost/version.hpp>
-
 #include <unistd.h>
 
+#include <CLI/Version.hpp>
+#include <boost/version.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -99,18 +98,13 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
   const auto print_json = [&](int delivered, int refused, size_t waiting) {
     json aside = json::array();
     for (const auto& run_id : outbox.Rejected()) {
-      aside.push_back({{"runId", run_id},
-                       {"reasonFile", (outbox.dir() / (run_id + ".rejected.txt")).string()}});
+      aside.push_back({{"runId", run_id}, {"reasonFile", (outbox.dir() / (run_id + ".rejected.txt")).string()}});
     }
-    PrintJson({{"delivered", delivered},
-               {"refused", refused},
-               {"waiting", waiting},
-               {"aside", std::move(aside)}});
+    PrintJson({{"delivered", delivered}, {"refused", refused}, {"waiting", waiting}, {"aside", std::move(aside)}});
   };
   for (const auto& run_id : outbox.Rejected()) {
-    fmt::print(stderr,
-               "nodeboot report: {} was refused by the task service and is kept aside: {}\n",
-               run_id, (outbox.dir() / (run_id + ".rejected.txt")).string());
+    fmt::print(stderr, "nodeboot report: {} was refused by the task service and is kept aside: {}\n", run_id,
+               (outbox.dir() / (run_id + ".rejected.txt")).string());
   }
   auto waiting = outbox.Pending();
   if (!waiting) {
@@ -135,8 +129,8 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
   }
   const config::TaskSection& task = loaded.config.task;
   if (!task.enabled()) {
-    fmt::print(stderr, "nodeboot report: {} report(s) wait in {} but the config has no task.url\n",
-               waiting->size(), outbox.dir().string());
+    fmt::print(stderr, "nodeboot report: {} report(s) wait in {} but the config has no task.url\n", waiting->size(),
+               outbox.dir().string());
     if (Json(output)) print_json(0, 0, waiting->size());
     return exit_code::kInvalidConfig;
   }
@@ -147,13 +141,11 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
     if (Json(output)) print_json(0, 0, waiting->size());
     return lock.error().exit_code;
   }
-  log::Init(
-      {.to_stderr = true, .file = paths.Host(Paths::kLogFile), .to_system_log = options.root == "/"});
+  log::Init({.to_stderr = true, .file = paths.Host(Paths::kLogFile), .to_system_log = options.root == "/"});
   log::SetSecrets(WithBase64Forms(loaded.config.SecretValues()));
   auto client = MakeCurlHttpClient();
-  const auto flushed =
-      report::FlushOutbox(outbox, *client, report::TargetFromConfig(task, paths),
-                          report::PolicyFromConfig(task), report::RealDeliveryClock());
+  const auto flushed = report::FlushOutbox(outbox, *client, report::TargetFromConfig(task, paths),
+                                           report::PolicyFromConfig(task), report::RealDeliveryClock());
   for (const auto& problem : flushed.problems) log::Error("report: {}", problem);
 
   // `status` shows whether the last run's report arrived: tell it when this flush sent it.
@@ -166,9 +158,9 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
                        Redactor(loaded.config.SecretValues())
                            .Redact(fmt::format("delivered to {} by `nodeboot report --flush`", task.url))};
       } else if (it->second.outcome == report::DeliveryOutcome::kRejected) {
-        last.report = {run::ReportStatus::kFailed,
-                       Redactor(loaded.config.SecretValues())
-                           .Redact(fmt::format("refused, not retried: {}", it->second.detail))};
+        last.report = {
+            run::ReportStatus::kFailed,
+            Redactor(loaded.config.SecretValues()).Redact(fmt::format("refused, not retried: {}", it->second.detail))};
       }
       if (auto saved = run::SaveState(paths, **state); !saved) {
         log::Error("state: {}", saved.error().message);
@@ -178,8 +170,7 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
   if (Json(output)) {
     print_json(flushed.delivered, flushed.rejected, static_cast<size_t>(flushed.pending));
   } else {
-    fmt::print("delivered {}, refused {}, still waiting {}\n", flushed.delivered, flushed.rejected,
-               flushed.pending);
+    fmt::print("delivered {}, refused {}, still waiting {}\n", flushed.delivered, flushed.rejected, flushed.pending);
   }
   return flushed.pending == 0 && flushed.problems.empty() ? exit_code::kOk : exit_code::kInternal;
 }
@@ -199,8 +190,7 @@ int Logs(const HostOptions& options, int lines, const std::string& output) {
   std::vector<std::string> system = report::SystemLogLines(paths, runner.get(), limits, &stats);
   // Mask what a report would mask: the secrets of the config, when it can be read.
   const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, ""));
-  const ThoroughRedactor redactor(loaded.ok() ? loaded.config.SecretValues()
-                                              : std::vector<std::string>());
+  const ThoroughRedactor redactor(loaded.ok() ? loaded.config.SecretValues() : std::vector<std::string>());
   for (auto& line : step_output) line = redactor.Redact(line);
   for (auto& line : system) line = redactor.Redact(line);
   const auto excerpt = report::ComposeExcerpt(step_output, system, limits);
@@ -210,13 +200,11 @@ int Logs(const HostOptions& options, int lines, const std::string& output) {
     for (const auto& line : excerpt) fmt::print("{}\n", line);
   }
   if (!stats.problem.empty()) {
-    fmt::print(stderr, "nodeboot logs: {} lines; no system log: {}\n", excerpt.size(),
-               stats.problem);
+    fmt::print(stderr, "nodeboot logs: {} lines; no system log: {}\n", excerpt.size(), stats.problem);
     return excerpt.empty() ? exit_code::kInternal : exit_code::kOk;
   }
-  fmt::print(stderr, "nodeboot logs: {} lines; read {} of {} bytes of {}{}\n", excerpt.size(),
-             stats.bytes_read, stats.file_bytes, stats.source,
-             stats.scan_limit_reached ? " (scan limit reached)" : "");
+  fmt::print(stderr, "nodeboot logs: {} lines; read {} of {} bytes of {}{}\n", excerpt.size(), stats.bytes_read,
+             stats.file_bytes, stats.source, stats.scan_limit_reached ? " (scan limit reached)" : "");
   return exit_code::kOk;
 }
 
@@ -227,10 +215,14 @@ int Clean(const HostOptions& options, bool force, bool dry_run, const std::strin
   using Action = run::SealEntry::Action;
   const auto action_name = [dry_run](Action action) -> std::string_view {
     switch (action) {
-      case Action::kRemoved: return dry_run ? "would remove" : "removed";
-      case Action::kLeftAlone: return "left alone";
-      case Action::kFailed: return "failed";
-      case Action::kKept: return "kept";
+      case Action::kRemoved:
+        return dry_run ? "would remove" : "removed";
+      case Action::kLeftAlone:
+        return "left alone";
+      case Action::kFailed:
+        return "failed";
+      case Action::kKept:
+        return "kept";
     }
     return "?";
   };
@@ -288,8 +280,8 @@ int Collect(const HostOptions& options, const std::string& output_file) {
   for (const auto& skipped : written->skipped) {
     fmt::print(stderr, "nodeboot collect: skipped {}: {}\n", skipped.name, skipped.why);
   }
-  fmt::print(stderr, "nodeboot collect: {} files in the bundle, {} skipped (its MANIFEST says why)\n",
-             written->members, written->skipped.size());
+  fmt::print(stderr, "nodeboot collect: {} files in the bundle, {} skipped (its MANIFEST says why)\n", written->members,
+             written->skipped.size());
   fmt::print("{}\n", written->path.string());
   return exit_code::kOk;
 }
@@ -299,12 +291,9 @@ namespace {
 // `explain --output json`: the entry with the same keys whether it was named by its code or
 // matched a pasted line (then also the pattern that matched and where the entry comes from).
 json EntryJson(const report::CatalogEntry& entry) {
-  return {{"matched", true},
-          {"code", entry.code},
-          {"title", entry.title},
-          {"exitCode", entry.exit_code ? json(*entry.exit_code) : json(nullptr)},
-          {"cause", entry.cause},
-          {"solution", entry.solution}};
+  return {{"matched", true},      {"code", entry.code},
+          {"title", entry.title}, {"exitCode", entry.exit_code ? json(*entry.exit_code) : json(nullptr)},
+          {"cause", entry.cause}, {"solution", entry.solution}};
 }
 
 }  // namespace
@@ -315,8 +304,7 @@ int Explain(const std::string& input, const std::string& output) {
   for (const auto& warning : loaded.warnings) fmt::print(stderr, "nodeboot explain: {}\n", warning);
   const std::string_view text = TrimWhitespace(input);
   if (text.empty()) {
-    fmt::print(stderr,
-               "nodeboot explain: give an error code (NB-STORAGE-UNSAFE-DISK) or a log line\n");
+    fmt::print(stderr, "nodeboot explain: give an error code (NB-STORAGE-UNSAFE-DISK) or a log line\n");
     return exit_code::kInvalidConfig;
   }
   const bool as_json = Json(output);
@@ -336,16 +324,14 @@ int Explain(const std::string& input, const std::string& output) {
       document["origin"] = entry->origin;
       PrintJson(document);
     } else {
-      fmt::print("{}Matched: the pattern '{}' of {}\n", report::Describe(*entry), pattern,
-                 entry->origin);
+      fmt::print("{}Matched: the pattern '{}' of {}\n", report::Describe(*entry), pattern, entry->origin);
     }
     return exit_code::kOk;
   }
   // A pasted nodeboot line quotes its code: "phase storage failed: NB-STORAGE-UNSAFE-DISK ...".
   for (size_t at = text.find("NB-"); at != std::string_view::npos; at = text.find("NB-", at + 1)) {
     size_t end = at;
-    while (end < text.size() &&
-           (std::isupper(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
+    while (end < text.size() && (std::isupper(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
       ++end;
     }
     if (const auto* entry = loaded.catalog.Find(text.substr(at, end - at))) {
@@ -392,13 +378,11 @@ int Version(const std::string& output) {
   const std::vector<std::pair<std::string, std::string>> libraries = {
       {"yaml-cpp", NODEBOOT_YAML_CPP_VERSION},
       {"spdlog", fmt::format("{}.{}.{}", SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH)},
-      {"fmt",
-       fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
-      {"nlohmann-json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
-                                    NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
+      {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+      {"nlohmann-json",
+       fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
       {"CLI11", CLI11_VERSION},
-      {"boost", fmt::format("{}.{}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
-                            BOOST_VERSION % 100)},
+      {"boost", fmt::format("{}.{}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100)},
       {"libcurl", LoadedCurlVersion()},
       {"libblkid", BlkidVersion()},
   };

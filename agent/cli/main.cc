@@ -19,7 +19,9 @@ void AddRoot(CLI::App* command, HostOptions& host) {
 }
 
 void AddOutput(CLI::App* command, std::string& output) {
-  command->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  command->add_option("--output", output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 }
 
 void AddConfig(CLI::App* command, HostOptions& host) {
@@ -41,7 +43,8 @@ int Main(int argc, char** argv) {
   run_cmd->add_option("--only", run.only, "Run only these phases")->delimiter(',')->check(CLI::IsMember(phases));
   run_cmd->add_option("--skip", run.skip, "Skip these phases")->delimiter(',')->check(CLI::IsMember(phases));
   run_cmd->add_flag("--repair", run.repair, "Re-check every phase's real state and redo what is missing or drifted");
-  run_cmd->add_flag("--rerun-scripts", run.rerun_scripts, "Run the pre/post install scripts again even if they succeeded");
+  run_cmd->add_flag("--rerun-scripts", run.rerun_scripts,
+                    "Run the pre/post install scripts again even if they succeeded");
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every command and file write the run would make; change nothing");
 
   HostOptions validate;
@@ -79,7 +82,9 @@ int Main(int argc, char** argv) {
   int lines = 200;
   auto* logs_cmd = app.add_subcommand("logs", "Print the log excerpt a failure report would carry now");
   AddRoot(logs_cmd, logs);
-  logs_cmd->add_option("--lines", lines, "At most this many lines")->check(CLI::Range(1, 100000))->capture_default_str();
+  logs_cmd->add_option("--lines", lines, "At most this many lines")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   std::string logs_output = "text";
   AddOutput(logs_cmd, logs_output);
 
@@ -104,7 +109,8 @@ int Main(int argc, char** argv) {
 
   std::string explain_input;
   auto* explain_cmd = app.add_subcommand("explain", "Print cause and solution for an error code or a log line");
-  explain_cmd->add_option("input", explain_input, "An error code (NB-STORAGE-UNSAFE-DISK) or a pasted log line")->required();
+  explain_cmd->add_option("input", explain_input, "An error code (NB-STORAGE-UNSAFE-DISK) or a pasted log line")
+      ->required();
   std::string explain_output = "text";
   AddOutput(explain_cmd, explain_output);
 
@@ -125,11 +131,13 @@ int Main(int argc, char** argv) {
   // elsewhere, so a path relative to our working directory would name other files for them.
   for (HostOptions* host : {&run.host, &plan, &status, &report, &logs, &clean, &collect}) {
     std::error_code ec;
-    if (auto absolute = std::filesystem::absolute(host->root, ec); !ec) host->root = absolute.lexically_normal().string();
+    if (auto absolute = std::filesystem::absolute(host->root, ec); !ec)
+      host->root = absolute.lexically_normal().string();
   }
   if (!collect_file.empty()) {
     std::error_code ec;
-    if (auto absolute = std::filesystem::absolute(collect_file, ec); !ec) collect_file = absolute.lexically_normal().string();
+    if (auto absolute = std::filesystem::absolute(collect_file, ec); !ec)
+      collect_file = absolute.lexically_normal().string();
   }
 
   if (*run_cmd) return nodeboot::cli::Run(run);

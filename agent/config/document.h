@@ -21,9 +21,9 @@ struct Document {
 
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
-  std::string scalar;  // kScalar only
-  int line = 0;        // 1-based; 0 when the source gives none (the JSON fallback)
-  std::vector<Document> items;                             // kSequence
+  std::string scalar;                                     // kScalar only
+  int line = 0;                                           // 1-based; 0 when the source gives none (the JSON fallback)
+  std::vector<Document> items;                            // kSequence
   std::vector<std::pair<std::string, Document>> members;  // kMap, in file order, duplicates kept
 
   bool is_null() const { return kind == Kind::kNull; }

@@ -6,8 +6,8 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -46,8 +46,12 @@ constexpr size_t kMaxNodes = 100'000;
 // A complex map key (a list or mapping as key) rendered as text; nodeboot reads none.
 void Emit(YAML::Emitter& out, const Document& doc) {
   switch (doc.kind) {
-    case Document::Kind::kNull: out << YAML::Null; break;
-    case Document::Kind::kScalar: out << doc.scalar; break;
+    case Document::Kind::kNull:
+      out << YAML::Null;
+      break;
+    case Document::Kind::kScalar:
+      out << doc.scalar;
+      break;
     case Document::Kind::kSequence:
       out << YAML::BeginSeq;
       for (const auto& item : doc.items) Emit(out, item);
@@ -93,7 +97,9 @@ class DocumentBuilder final : public YAML::EventHandler {
   }
   void OnDocumentEnd() override {}
 
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Add(Node(Document::Kind::kNull, mark), anchor, 1); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Add(Node(Document::Kind::kNull, mark), anchor, 1);
+  }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
     Document doc = Node(Document::Kind::kScalar, mark);
     doc.scalar = value;
@@ -114,11 +120,13 @@ class DocumentBuilder final : public YAML::EventHandler {
     SetLine(doc, Line(mark));
     Add(std::move(doc), YAML::NullAnchor, found->second.nodes);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
     open_.push_back({Node(Document::Kind::kSequence, mark), anchor, std::nullopt, nodes_});
   }
   void OnSequenceEnd() override { Close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
     open_.push_back({Node(Document::Kind::kMap, mark), anchor, std::nullopt, nodes_});
   }
   void OnMapEnd() override { Close(); }
@@ -202,10 +210,14 @@ Error ParseError(std::string message) {
 
 std::string_view KindName(Document::Kind kind) {
   switch (kind) {
-    case Document::Kind::kNull: return "null";
-    case Document::Kind::kScalar: return "a value";
-    case Document::Kind::kSequence: return "a list";
-    case Document::Kind::kMap: return "a mapping";
+    case Document::Kind::kNull:
+      return "null";
+    case Document::Kind::kScalar:
+      return "a value";
+    case Document::Kind::kSequence:
+      return "a list";
+    case Document::Kind::kMap:
+      return "a mapping";
   }
   return "?";
 }
@@ -235,16 +247,16 @@ Result<Document> ParseDocument(std::string_view text) {
     try {
       // Each object's keys, to refuse a repeated one (nlohmann-json would keep the last).
       std::vector<std::set<std::string>> keys;
-      const nlohmann::json::parser_callback_t refuse_repeats =
-          [&keys](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-            using Event = nlohmann::json::parse_event_t;
-            if (event == Event::object_start) keys.emplace_back();
-            if (event == Event::object_end && !keys.empty()) keys.pop_back();
-            if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
-              throw std::runtime_error(fmt::format("the key \"{}\" appears more than once", parsed.get<std::string>()));
-            }
-            return true;
-          };
+      const nlohmann::json::parser_callback_t refuse_repeats = [&keys](int, nlohmann::json::parse_event_t event,
+                                                                       nlohmann::json& parsed) {
+        using Event = nlohmann::json::parse_event_t;
+        if (event == Event::object_start) keys.emplace_back();
+        if (event == Event::object_end && !keys.empty()) keys.pop_back();
+        if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+          throw std::runtime_error(fmt::format("the key \"{}\" appears more than once", parsed.get<std::string>()));
+        }
+        return true;
+      };
       return FromJson(nlohmann::json::parse(text, refuse_repeats));
     } catch (const std::exception& e) {  // nlohmann-json's errors and FromJson's depth limit
       return ParseError(fmt::format("not valid YAML or JSON: {}", e.what()));

@@ -1,10 +1,10 @@
 #include "agent/config/fields.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
-#include <fmt/ranges.h>
 
 namespace nodeboot::config {
 
@@ -63,10 +63,11 @@ std::optional<int64_t> Fields::Integer(std::string_view key, int64_t min, int64_
   if (value == nullptr) return std::nullopt;
   const auto number = value->is_scalar() ? ParseInteger(value->scalar) : std::nullopt;
   if (!number) {
-    errors_.push_back({PathOf(key), fmt::format("must be a whole number, got {}",
-                                                value->is_scalar() ? fmt::format("\"{}\"", value->scalar)
-                                                                   : std::string(KindName(value->kind))),
-                       value->line});
+    errors_.push_back(
+        {PathOf(key),
+         fmt::format("must be a whole number, got {}",
+                     value->is_scalar() ? fmt::format("\"{}\"", value->scalar) : std::string(KindName(value->kind))),
+         value->line});
     return std::nullopt;
   }
   if (*number < min || *number > max) {
@@ -84,10 +85,11 @@ std::optional<bool> Fields::Bool(std::string_view key) {
     if (s == "true" || s == "True" || s == "TRUE") return true;
     if (s == "false" || s == "False" || s == "FALSE") return false;
   }
-  errors_.push_back({PathOf(key), fmt::format("must be true or false, got {}",
-                                              value->is_scalar() ? fmt::format("\"{}\"", value->scalar)
-                                                                 : std::string(KindName(value->kind))),
-                     value->line});
+  errors_.push_back(
+      {PathOf(key),
+       fmt::format("must be true or false, got {}",
+                   value->is_scalar() ? fmt::format("\"{}\"", value->scalar) : std::string(KindName(value->kind))),
+       value->line});
   return std::nullopt;
 }
 
@@ -96,8 +98,8 @@ std::optional<std::string> Fields::Enum(std::string_view key, const std::vector<
   if (!text) return std::nullopt;
   const Document* value = Get(key);
   if (std::find(allowed.begin(), allowed.end(), *text) == allowed.end()) {
-    errors_.push_back({PathOf(key), fmt::format("must be one of {}, got \"{}\"", fmt::join(allowed, ", "), *text),
-                       value->line});
+    errors_.push_back(
+        {PathOf(key), fmt::format("must be one of {}, got \"{}\"", fmt::join(allowed, ", "), *text), value->line});
     return std::nullopt;
   }
   return text;

@@ -18,9 +18,7 @@ constexpr size_t kDns1123SubdomainMaxLength = 253;  // content.DNS1123SubdomainM
 constexpr size_t kLabelKeyNameMaxLength = 63;       // content.labelKeyMaxLength
 constexpr size_t kLabelValueMaxLength = 63;         // content.LabelValueMaxLength
 
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 // Upstream's labelKeyFmt `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, which the name part of a
@@ -41,8 +39,7 @@ std::string CheckLabelKeyFormat(std::string_view text, std::string_view what) {
 std::string CheckLabelKeyName(std::string_view name) {
   if (name.empty()) return "name part must not be empty";
   if (name.size() > kLabelKeyNameMaxLength) {
-    return fmt::format("name part \"{}\" is longer than {} characters", name,
-                       kLabelKeyNameMaxLength);
+    return fmt::format("name part \"{}\" is longer than {} characters", name, kLabelKeyNameMaxLength);
   }
   return CheckLabelKeyFormat(name, "name part");
 }
@@ -56,8 +53,8 @@ std::string_view Prefix(std::string_view key) {
 
 // `domain` is `ns` or a subdomain of it (upstream: namespace == ns || HasSuffix("." + ns)).
 bool InNamespace(std::string_view domain, std::string_view ns) {
-  return domain == ns || (domain.size() > ns.size() && domain.ends_with(ns) &&
-                          domain[domain.size() - ns.size() - 1] == '.');
+  return domain == ns ||
+         (domain.size() > ns.size() && domain.ends_with(ns) && domain[domain.size() - ns.size() - 1] == '.');
 }
 
 }  // namespace
@@ -67,24 +64,19 @@ std::string CheckDns1123Subdomain(std::string_view name) {
   // The dot-separated labels have no length limit of their own here, as upstream's regex has none.
   if (name.empty()) return "must not be empty";
   if (name.size() > kDns1123SubdomainMaxLength) {
-    return fmt::format("must be at most {} characters, is {}", kDns1123SubdomainMaxLength,
-                       name.size());
+    return fmt::format("must be at most {} characters, is {}", kDns1123SubdomainMaxLength, name.size());
   }
   for (char c : name) {
     if (!IsLowerAlnum(c) && c != '-' && c != '.') {
-      return fmt::format("\"{}\" may hold only lowercase letters, digits, '-' and '.' (RFC 1123)",
-                         name);
+      return fmt::format("\"{}\" may hold only lowercase letters, digits, '-' and '.' (RFC 1123)", name);
     }
   }
   size_t start = 0;
   while (true) {
     const size_t dot = name.find('.', start);
-    const std::string_view label =
-        name.substr(start, dot == std::string_view::npos ? name.npos : dot - start);
+    const std::string_view label = name.substr(start, dot == std::string_view::npos ? name.npos : dot - start);
     if (label.empty()) {
-      return fmt::format(
-          "\"{}\" has an empty part: it must not start or end with '.' or hold \"..\" (RFC 1123)",
-          name);
+      return fmt::format("\"{}\" has an empty part: it must not start or end with '.' or hold \"..\" (RFC 1123)", name);
     }
     if (!IsLowerAlnum(label.front()) || !IsLowerAlnum(label.back())) {
       return fmt::format(
@@ -143,8 +135,7 @@ std::string CheckSelfLabelAllowed(std::string_view key) {
       "topology.kubernetes.io/region",
       "topology.kubernetes.io/zone",
   };
-  static constexpr std::array<std::string_view, 2> kAllowedNamespaces = {"kubelet.kubernetes.io",
-                                                                         "node.kubernetes.io"};
+  static constexpr std::array<std::string_view, 2> kAllowedNamespaces = {"kubelet.kubernetes.io", "node.kubernetes.io"};
   const std::string_view domain = Prefix(key);
   if (InNamespace(domain, "node-restriction.kubernetes.io")) {
     return "the NodeRestriction admission plugin forbids a kubelet to set "

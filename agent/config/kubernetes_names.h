@@ -11,7 +11,7 @@
 namespace nodeboot::config {
 
 std::string CheckDns1123Subdomain(std::string_view name);  // node names, label prefixes
-std::string CheckLabelKey(std::string_view key);            // [prefix/]name
+std::string CheckLabelKey(std::string_view key);           // [prefix/]name
 std::string CheckLabelValue(std::string_view value);
 std::string CheckTaintEffect(std::string_view effect);
 // Why NodeRestriction refuses a kubelet setting this label on itself, or "" when it allows it.

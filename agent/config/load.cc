@@ -48,7 +48,8 @@ std::string CheckUrl(std::string_view url, bool https_only) {
 
 void ParseNode(Fields fields, NodeSection& node) {
   if (auto name = fields.String("name")) {
-    if (auto why = CheckDns1123Subdomain(*name); !why.empty()) fields.Fail("name", "not a valid Kubernetes node name: " + why);
+    if (auto why = CheckDns1123Subdomain(*name); !why.empty())
+      fields.Fail("name", "not a valid Kubernetes node name: " + why);
     node.name = *name;
   }
   if (auto id = fields.String("instanceId")) {
@@ -115,7 +116,8 @@ void ParseClusterDns(Fields& fields, ClusterSection& cluster) {
       }
       cluster.cluster_dns.push_back(item.scalar);
     }
-    if (list->items.empty()) fields.Fail("clusterDNS", "must list at least one address (omit it to take the cluster's)");
+    if (list->items.empty())
+      fields.Fail("clusterDNS", "must list at least one address (omit it to take the cluster's)");
   }
   if (auto domain = fields.String("clusterDomain")) {
     if (auto why = CheckDns1123Subdomain(*domain); !why.empty()) fields.Fail("clusterDomain", why);
@@ -144,7 +146,9 @@ void ParseCluster(Fields fields, ClusterSection& cluster) {
   if (auto hash = fields.String("caCertHash")) {
     static const std::regex kHash("^sha256:[0-9a-f]{64}$");
     if (!std::regex_match(*hash, kHash)) {
-      fields.Fail("caCertHash", "must be \"sha256:\" and 64 lowercase hex digits (kubeadm token create --print-join-command prints it)");
+      fields.Fail(
+          "caCertHash",
+          "must be \"sha256:\" and 64 lowercase hex digits (kubeadm token create --print-join-command prints it)");
     }
     cluster.ca_cert_hash = *hash;
   } else if (cluster.join == JoinMode::kKubeadm) {
@@ -208,8 +212,10 @@ void ParseDisks(const Document* list, std::vector<InventoryDisk>& disks, ConfigE
     InventoryDisk disk;
     if (auto id = fields.String("id")) {
       static const std::regex kId("^[0-9A-Za-z-]{8,64}$");
-      if (!std::regex_match(*id, kId)) fields.Fail("id", fmt::format("must be a volume UUID, got \"{}\"", *id));
-      else if (!ids.insert(*id).second) fields.Fail("id", fmt::format("volume {} is listed twice", *id));
+      if (!std::regex_match(*id, kId))
+        fields.Fail("id", fmt::format("must be a volume UUID, got \"{}\"", *id));
+      else if (!ids.insert(*id).second)
+        fields.Fail("id", fmt::format("volume {} is listed twice", *id));
       disk.id = *id;
     } else {
       fields.Fail("id", "required: the volume UUID the disk's serial starts with");
@@ -228,7 +234,8 @@ void ParseDisks(const Document* list, std::vector<InventoryDisk>& disks, ConfigE
         fields.Fail("wwn", fmt::format("must be 16 or 32 hex digits (optionally after 0x or naa.), got \"{}\"", *wwn));
       } else {
         disk.wwn = match[2].str();
-        std::transform(disk.wwn.begin(), disk.wwn.end(), disk.wwn.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(disk.wwn.begin(), disk.wwn.end(), disk.wwn.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
       }
     }
     fields.Finish();
@@ -293,8 +300,10 @@ LoadResult ParseConfig(std::string_view text, const Paths& paths) {
   ParseGpu(Fields(top.Get("gpu"), "gpu", errors, Unknown::kRefuse), config.gpu);
   {
     Fields scripts(top.Get("scripts"), "scripts", errors, Unknown::kRefuse);
-    if (auto v = scripts.Integer("preInstallTimeoutSeconds", 1, 86400)) config.scripts.pre_install_timeout_seconds = int(*v);
-    if (auto v = scripts.Integer("postInstallTimeoutSeconds", 1, 86400)) config.scripts.post_install_timeout_seconds = int(*v);
+    if (auto v = scripts.Integer("preInstallTimeoutSeconds", 1, 86400))
+      config.scripts.pre_install_timeout_seconds = int(*v);
+    if (auto v = scripts.Integer("postInstallTimeoutSeconds", 1, 86400))
+      config.scripts.post_install_timeout_seconds = int(*v);
     scripts.Finish();
   }
   {

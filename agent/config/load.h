@@ -14,7 +14,7 @@
 namespace nodeboot::config {
 
 struct LoadResult {
-  NodeConfig config;   // meaningful only when errors is empty
+  NodeConfig config;  // meaningful only when errors is empty
   ConfigErrors errors;
 
   bool ok() const { return errors.empty(); }

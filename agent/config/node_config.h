@@ -23,8 +23,8 @@ struct NodeSection {
 
 struct TaskSection {
   std::string id;
-  std::string url;  // empty: no report is sent (it stays in state and `status`)
-  Secret token;     // from `token`, or read from `tokenFile`
+  std::string url;         // empty: no report is sent (it stays in state and `status`)
+  Secret token;            // from `token`, or read from `tokenFile`
   std::string token_file;  // `tokenFile` as written (a host path), empty with `token`
   std::string ca_file;
   int timeout_seconds = 10;

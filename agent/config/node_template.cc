@@ -113,15 +113,18 @@ void ParseDataVolumes(const Document* list, bool has_inventory, NodeTemplate& ou
     if (!fields.present()) continue;
     DataVolume volume;
     volume.volume_type = fields.String("volumetype").value_or("");
-    if (auto size = fields.Integer("size", 1, 32768)) volume.size_gib = *size;
-    else if (!fields.Has("size")) fields.Fail("size", "required: the disk size in GiB, used to recognise the disk");
+    if (auto size = fields.Integer("size", 1, 32768))
+      volume.size_gib = *size;
+    else if (!fields.Has("size"))
+      fields.Fail("size", "required: the disk size in GiB, used to recognise the disk");
     Fields metadata(fields.Map("metadata"), JoinPath(path, "metadata"), errors, Unknown::kIgnore);
     if (auto encrypted = metadata.String("__system__encrypted")) {
       if (*encrypted != "0" && *encrypted != "1") metadata.Fail("__system__encrypted", "must be \"1\" or \"0\"");
       volume.encrypted = *encrypted == "1";
     }
     volume.cmk_id = metadata.String("__system__cmkid").value_or("");
-    if (volume.encrypted && volume.cmk_id.empty()) metadata.Fail("__system__cmkid", "required when __system__encrypted is \"1\"");
+    if (volume.encrypted && volume.cmk_id.empty())
+      metadata.Fail("__system__cmkid", "required when __system__encrypted is \"1\"");
     metadata.Finish();
     fields.Finish();
     // A disk is matched to a dataVolume by size alone; two of one size that differ in type or
@@ -130,10 +133,12 @@ void ParseDataVolumes(const Document* list, bool has_inventory, NodeTemplate& ou
       auto [it, inserted] = first_of_size.emplace(volume.size_gib, out.data_volumes.size());
       if (!inserted) {
         const DataVolume& first = out.data_volumes[it->second];
-        if (first.volume_type != volume.volume_type || first.encrypted != volume.encrypted || first.cmk_id != volume.cmk_id) {
-          fields.FailHere(fmt::format("same size ({} GiB) as dataVolumes[{}] but other attributes: the disks cannot be told "
-                                      "apart inside the VM; list them under `disks:` by volume id",
-                                      volume.size_gib, it->second));
+        if (first.volume_type != volume.volume_type || first.encrypted != volume.encrypted ||
+            first.cmk_id != volume.cmk_id) {
+          fields.FailHere(
+              fmt::format("same size ({} GiB) as dataVolumes[{}] but other attributes: the disks cannot be told "
+                          "apart inside the VM; list them under `disks:` by volume id",
+                          volume.size_gib, it->second));
         }
       }
     }

@@ -14,7 +14,7 @@ void ParseNodeTemplate(const Document* doc, bool has_inventory, NodeTemplate& ou
 
 // nodeTemplate.storage, or the legacy extendParam.DockerLVMConfigOverride when it is absent;
 // both checked against the same rules of SPEC §4.
-std::optional<storage::Spec> ParseStorage(const Document* storage, const Document* legacy_override,
-                                          int legacy_line, bool runtime_is_docker, ConfigErrors& errors);
+std::optional<storage::Spec> ParseStorage(const Document* storage, const Document* legacy_override, int legacy_line,
+                                          bool runtime_is_docker, ConfigErrors& errors);
 
 }  // namespace nodeboot::config

@@ -45,7 +45,8 @@ std::optional<int> ParsePercent(std::string_view text) {
 std::string CheckVgName(std::string_view name) {
   if (name.empty()) return "must not be empty";
   if (name.size() > 127) return "must be at most 127 characters";
-  if (name == "." || name == ".." || name.front() == '-') return fmt::format("\"{}\" is not a valid volume group name", name);
+  if (name == "." || name == ".." || name.front() == '-')
+    return fmt::format("\"{}\" is not a valid volume group name", name);
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
                     c == '_' || c == '.' || c == '-';
@@ -79,7 +80,8 @@ std::string CheckUserPath(std::string_view path) {
   if (path.size() > 1 && path.back() == '/') return fmt::format("\"{}\" must not end with '/'", path);
   if (path == "/") return "must not be / itself";
   for (std::string_view system : {"/proc", "/sys", "/dev"}) {
-    if (IsUnder(path, system)) return fmt::format("\"{}\" is under {}, which is not a place for a data volume", path, system);
+    if (IsUnder(path, system))
+      return fmt::format("\"{}\" is under {}, which is not a place for a data volume", path, system);
   }
   return "";
 }
@@ -87,7 +89,10 @@ std::string CheckUserPath(std::string_view path) {
 // Rules over the whole spec that both sources share: sums per group, mount points distinct
 // and not nested in one another. `where` names the path of group i / space j.
 void CheckLayout(const Spec& spec, bool runtime_is_docker, const Locations& where, ConfigErrors& errors) {
-  struct Mount { std::string point; size_t group, space; };
+  struct Mount {
+    std::string point;
+    size_t group, space;
+  };
   std::vector<Mount> mounts;
   for (size_t g = 0; g < spec.groups.size(); ++g) {
     const Group& group = spec.groups[g];
@@ -103,10 +108,12 @@ void CheckLayout(const Spec& spec, bool runtime_is_docker, const Locations& wher
       for (const Mount& other : mounts) {
         if (IsUnder(point, other.point) || IsUnder(other.point, point)) {
           const auto& [path, line] = where.spaces[g][s];
-          errors.push_back({path, fmt::format("mount point {} {} {} of {} in group {}", point,
-                                              point == other.point ? "is the same as" : "overlaps", other.point,
-                                              Name(spec.groups[other.group].spaces[other.space].kind),
-                                              spec.groups[other.group].name), line});
+          errors.push_back(
+              {path,
+               fmt::format("mount point {} {} {} of {} in group {}", point,
+                           point == other.point ? "is the same as" : "overlaps", other.point,
+                           Name(spec.groups[other.group].spaces[other.space].kind), spec.groups[other.group].name),
+               line});
           break;
         }
       }
@@ -126,8 +133,10 @@ void ParseSelectors(const Document* list, Spec& spec, ConfigErrors& errors) {
     }
     Selector selector;
     if (auto name = fields.String("name")) {
-      if (name->empty()) fields.Fail("name", "must not be empty");
-      else if (!names.insert(*name).second) fields.Fail("name", fmt::format("selector \"{}\" is defined twice", *name));
+      if (name->empty())
+        fields.Fail("name", "must not be empty");
+      else if (!names.insert(*name).second)
+        fields.Fail("name", fmt::format("selector \"{}\" is defined twice", *name));
       selector.name = *name;
     } else {
       fields.Fail("name", "required");
@@ -136,20 +145,26 @@ void ParseSelectors(const Document* list, Spec& spec, ConfigErrors& errors) {
     if (!type && !fields.Has("storageType")) fields.Fail("storageType", "required: evs or local");
     if (type == "local") {
       selector.type = StorageType::kLocal;
-      if (have_local) fields.Fail("storageType", "only one storageSelector may be of storageType local (all local disks form one VG)");
+      if (have_local)
+        fields.Fail("storageType",
+                    "only one storageSelector may be of storageType local (all local disks form one VG)");
       have_local = true;
-      if (fields.Has("matchLabels")) fields.Fail("matchLabels", "a local selector takes every local disk and has no matchLabels");
+      if (fields.Has("matchLabels"))
+        fields.Fail("matchLabels", "a local selector takes every local disk and has no matchLabels");
     } else {
       Fields labels(fields.Map("matchLabels"), fields.PathOf("matchLabels"), errors, Unknown::kRefuse);
       selector.match.size_gib = labels.Integer("size", 1, 1 << 20);
       selector.match.volume_type = labels.String("volumeType");
       if (auto encrypted = labels.String("metadataEncrypted")) {
-        if (*encrypted != "0" && *encrypted != "1") labels.Fail("metadataEncrypted", fmt::format("must be \"1\" or \"0\", got \"{}\"", *encrypted));
-        else selector.match.encrypted = *encrypted == "1";
+        if (*encrypted != "0" && *encrypted != "1")
+          labels.Fail("metadataEncrypted", fmt::format("must be \"1\" or \"0\", got \"{}\"", *encrypted));
+        else
+          selector.match.encrypted = *encrypted == "1";
       }
       if (auto cmk = labels.String("metadataCmkid")) {
         if (cmk->empty()) labels.Fail("metadataCmkid", "must not be empty");
-        if (selector.match.encrypted == false) labels.Fail("metadataCmkid", "set together with metadataEncrypted \"0\"");
+        if (selector.match.encrypted == false)
+          labels.Fail("metadataCmkid", "set together with metadataEncrypted \"0\"");
         selector.match.cmk_id = *cmk;
       }
       if (auto count = labels.Integer("count", 1, 1024)) selector.match.count = int(*count);
@@ -167,15 +182,20 @@ std::optional<VirtualSpace> ParseSpace(Fields& fields, bool cce_managed) {
     if (!fields.Has("name")) fields.Fail("name", "required: runtime, kubernetes or user");
     return std::nullopt;
   }
-  space.kind = *name == "runtime" ? SpaceKind::kRuntime : *name == "kubernetes" ? SpaceKind::kKubernetes : SpaceKind::kUser;
+  space.kind = *name == "runtime"      ? SpaceKind::kRuntime
+               : *name == "kubernetes" ? SpaceKind::kKubernetes
+                                       : SpaceKind::kUser;
   if (space.kind != SpaceKind::kUser && !cce_managed) {
     fields.Fail("name", fmt::format("the {} space belongs only in the cceManaged group (vgpaas)", *name));
   }
   if (auto size = fields.String("size")) {
     const auto percent = ParsePercent(*size);
-    if (!percent) fields.Fail("size", fmt::format("must be a whole percentage like \"90%\", got \"{}\"", *size));
-    else if (*percent < 1 || *percent > 100) fields.Fail("size", fmt::format("must be from 1% to 100%, got \"{}\"", *size));
-    else space.percent = *percent;
+    if (!percent)
+      fields.Fail("size", fmt::format("must be a whole percentage like \"90%\", got \"{}\"", *size));
+    else if (*percent < 1 || *percent > 100)
+      fields.Fail("size", fmt::format("must be from 1% to 100%, got \"{}\"", *size));
+    else
+      space.percent = *percent;
   } else {
     fields.Fail("size", "required: a whole percentage of the group like \"10%\"");
   }
@@ -188,8 +208,10 @@ std::optional<VirtualSpace> ParseSpace(Fields& fields, bool cce_managed) {
   Fields config(fields.Map(config_key), fields.PathOf(config_key), fields.errors_ref(), Unknown::kIgnore);
   if (config.Enum("lvType", {"linear", "striped"}) == "striped") space.lv_type = LvType::kStriped;
   if (auto path = config.String("path")) {
-    if (space.kind != SpaceKind::kUser) config.Fail("path", "takes effect only in the user space");
-    else space.path = *path;
+    if (space.kind != SpaceKind::kUser)
+      config.Fail("path", "takes effect only in the user space");
+    else
+      space.path = *path;
   }
   if (space.kind == SpaceKind::kUser && space.path.empty() && !config.Has("path")) {
     fields.Fail(config_key, "the user space needs lvmConfig.path: where to mount it");
@@ -214,8 +236,10 @@ void ParseGroups(const Document* list, Spec& spec, Locations& where, ConfigError
     }
     Group group;
     if (auto name = fields.String("name")) {
-      if (auto why = CheckVgName(*name); !why.empty()) fields.Fail("name", why);
-      else if (!names.insert(*name).second) fields.Fail("name", fmt::format("group \"{}\" is defined twice", *name));
+      if (auto why = CheckVgName(*name); !why.empty())
+        fields.Fail("name", why);
+      else if (!names.insert(*name).second)
+        fields.Fail("name", fmt::format("group \"{}\" is defined twice", *name));
       group.name = *name;
     } else {
       fields.Fail("name", "required: the volume group's name");
@@ -243,10 +267,12 @@ void ParseGroups(const Document* list, Spec& spec, Locations& where, ConfigError
         if (!exists) {
           errors.push_back({item_path, fmt::format("no storageSelector is named \"{}\"", item.scalar), item.line});
         } else if (auto [it, inserted] = owner.emplace(item.scalar, group.name); !inserted) {
-          errors.push_back({item_path, it->second == group.name
-                                           ? fmt::format("selector \"{}\" is listed twice", item.scalar)
-                                           : fmt::format("selector \"{}\" already belongs to group \"{}\"; a selector "
-                                                         "belongs to at most one group", item.scalar, it->second),
+          errors.push_back({item_path,
+                            it->second == group.name
+                                ? fmt::format("selector \"{}\" is listed twice", item.scalar)
+                                : fmt::format("selector \"{}\" already belongs to group \"{}\"; a selector "
+                                              "belongs to at most one group",
+                                              item.scalar, it->second),
                             item.line});
         }
         group.selector_names.push_back(item.scalar);
@@ -282,7 +308,8 @@ void ParseGroups(const Document* list, Spec& spec, Locations& where, ConfigError
     }
     if (group.cce_managed && !kinds.empty()) {
       for (SpaceKind needed : {SpaceKind::kRuntime, SpaceKind::kKubernetes}) {
-        if (!kinds.contains(needed)) fields.Fail("virtualSpaces", fmt::format("the cceManaged group needs a {} space", Name(needed)));
+        if (!kinds.contains(needed))
+          fields.Fail("virtualSpaces", fmt::format("the cceManaged group needs a {} space", Name(needed)));
       }
     }
     fields.Finish();
@@ -291,7 +318,8 @@ void ParseGroups(const Document* list, Spec& spec, Locations& where, ConfigError
     where.spaces.push_back(std::move(space_locations));
   }
   if (list && managed == 0) {
-    errors.push_back({"nodeTemplate.storage.storageGroups", "exactly one group must be cceManaged: true (named vgpaas)", list->line});
+    errors.push_back({"nodeTemplate.storage.storageGroups", "exactly one group must be cceManaged: true (named vgpaas)",
+                      list->line});
   }
 }
 
@@ -308,14 +336,17 @@ void CheckStripeCounts(const Spec& spec, ConfigErrors& errors, int line) {
     for (const auto& name : group.selector_names) {
       for (const auto& selector : spec.selectors) {
         if (selector.name != name) continue;
-        if (!selector.match.count) capped = false;
-        else total += *selector.match.count;
+        if (!selector.match.count)
+          capped = false;
+        else
+          total += *selector.match.count;
       }
     }
     if (capped && total < 2 && !group.selector_names.empty()) {
-      errors.push_back({IndexPath("nodeTemplate.storage.storageGroups", g),
-                        fmt::format("a striped space needs at least 2 disks, but the group's selectors take at most {}", total),
-                        line});
+      errors.push_back(
+          {IndexPath("nodeTemplate.storage.storageGroups", g),
+           fmt::format("a striped space needs at least 2 disks, but the group's selectors take at most {}", total),
+           line});
     }
   }
 }
@@ -331,7 +362,8 @@ std::optional<Spec> ParseStorage(const Document* storage_doc, const Document* le
     Spec spec;
     const Document* selectors = fields.List("storageSelectors");
     if (!selectors || selectors->items.empty()) {
-      if (!fields.Has("storageSelectors") || selectors) fields.Fail("storageSelectors", "required: at least one selector");
+      if (!fields.Has("storageSelectors") || selectors)
+        fields.Fail("storageSelectors", "required: at least one selector");
     }
     ParseSelectors(selectors, spec, errors);
     const Document* groups = fields.List("storageGroups");
@@ -352,14 +384,16 @@ std::optional<Spec> ParseStorage(const Document* storage_doc, const Document* le
   if (legacy_override != nullptr) {
     const std::string path = "nodeTemplate.extendParam.DockerLVMConfigOverride";
     if (!legacy_override->is_scalar()) {
-      errors.push_back({path, "must be a string like \"dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG\"", legacy_line});
+      errors.push_back(
+          {path, "must be a string like \"dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG\"", legacy_line});
       return std::nullopt;
     }
     auto parsed = storage::ParseLegacyOverride(legacy_override->scalar);
     for (const auto& message : parsed.errors) errors.push_back({path, message, legacy_line});
     for (const auto& space : parsed.spec.groups.front().spaces) {
       if (space.kind == SpaceKind::kUser && !space.path.empty()) {
-        if (auto why = CheckUserPath(space.path); !why.empty()) errors.push_back({path, "userPath: " + why, legacy_line});
+        if (auto why = CheckUserPath(space.path); !why.empty())
+          errors.push_back({path, "userPath: " + why, legacy_line});
       }
     }
     if (errors.size() == errors_before) {

@@ -22,8 +22,7 @@ class GpuPhase : public run::Phase {
 
   run::PhaseOutcome Run(run::PhaseContext& context) override {
     OutputTail tail;
-    ResetContext reset{context.runner,
-                       std::chrono::seconds(context.config.gpu.reset_timeout_seconds)};
+    ResetContext reset{context.runner, std::chrono::seconds(context.config.gpu.reset_timeout_seconds)};
     reset.read_timeout = environment_.read_timeout;
     reset.change_timeout = environment_.change_timeout;
     reset.now = environment_.now;
@@ -33,8 +32,7 @@ class GpuPhase : public run::Phase {
     };
     reset.stopping = context.stopping;
     reset.dry_run = context.dry_run;
-    reset.print = environment_.print ? environment_.print
-                                     : [](const std::string& line) { fmt::print("{}\n", line); };
+    reset.print = environment_.print ? environment_.print : [](const std::string& line) { fmt::print("{}\n", line); };
     ResetOutcome outcome = ResetMig(reset);
     run::PhaseOutcome result{std::move(outcome.status), tail.Lines()};
     result.skipped = std::move(outcome.skipped);

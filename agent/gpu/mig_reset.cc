@@ -12,9 +12,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-Error Failed(std::string message) {
-  return Error{kCodeResetFailed, std::move(message), exit_code::kGpuResetFailed};
-}
+Error Failed(std::string message) { return Error{kCodeResetFailed, std::move(message), exit_code::kGpuResetFailed}; }
 
 std::string Plural(size_t count, std::string_view noun) {
   return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
@@ -22,9 +20,7 @@ std::string Plural(size_t count, std::string_view noun) {
 
 // "GPU 0 (GPU-e86cb44c-..., 00000000:36:00.0)": how messages name a GPU, with the bus id
 // nvidia-smi's own messages use.
-std::string Name(const GpuInfo& gpu) {
-  return fmt::format("GPU {} ({}, {})", gpu.index, gpu.uuid, gpu.bus_id);
-}
+std::string Name(const GpuInfo& gpu) { return fmt::format("GPU {} ({}, {})", gpu.index, gpu.uuid, gpu.bus_id); }
 
 std::string Modes(const GpuInfo& gpu) {
   return fmt::format("MIG {} (pending {})", ToString(gpu.current), ToString(gpu.pending));
@@ -32,29 +28,25 @@ std::string Modes(const GpuInfo& gpu) {
 
 std::string ProcessList(const std::vector<GpuProcess>& processes) {
   std::vector<std::string> names;
-  for (const auto& process : processes)
-    names.push_back(fmt::format("pid {} ({})", process.pid, process.name));
+  for (const auto& process : processes) names.push_back(fmt::format("pid {} ({})", process.pid, process.name));
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
 Error InUse(const GpuState& gpu, std::string_view what) {
-  const std::string holders = gpu.processes.empty()
-                                  ? "no compute process is listed, so another driver client holds "
-                                    "it (nvidia-persistenced, DCGM's "
-                                    "nv-hostengine, nvsm, a monitoring agent, another nvidia-smi)"
-                                  : "used by " + ProcessList(gpu.processes);
-  return Error{
-      kCodeInUse,
-      fmt::format("{}: {}: {}; stop them (or drain the node) and run `nodeboot run --repair`",
-                  Name(gpu.info), what, holders),
-      exit_code::kGpuResetFailed};
+  const std::string holders = gpu.processes.empty() ? "no compute process is listed, so another driver client holds "
+                                                      "it (nvidia-persistenced, DCGM's "
+                                                      "nv-hostengine, nvsm, a monitoring agent, another nvidia-smi)"
+                                                    : "used by " + ProcessList(gpu.processes);
+  return Error{kCodeInUse,
+               fmt::format("{}: {}: {}; stop them (or drain the node) and run `nodeboot run --repair`", Name(gpu.info),
+                           what, holders),
+               exit_code::kGpuResetFailed};
 }
 
 // Destroying instances, and a MIG mode change that takes effect now, need an idle GPU; only
 // cancelling a pending enable on a GPU with MIG off does not.
 bool NeedsIdleGpu(const GpuState& gpu) {
-  return gpu.info.current == MigMode::kEnabled || !gpu.gpu_instances.empty() ||
-         !gpu.compute_instances.empty();
+  return gpu.info.current == MigMode::kEnabled || !gpu.gpu_instances.empty() || !gpu.compute_instances.empty();
 }
 
 const GpuState* Find(const Observation& observed, int index) {
@@ -72,25 +64,22 @@ std::vector<PlannedStep> PlanGpu(const GpuState& gpu) {
   if (!gpu.compute_instances.empty()) {
     steps.push_back(
         {{StepKind::kDestroyComputeInstances, index,
-          fmt::format("destroy the {} of GPU {}",
-                      Plural(gpu.compute_instances.size(), "compute instance"), index)}});
+          fmt::format("destroy the {} of GPU {}", Plural(gpu.compute_instances.size(), "compute instance"), index)}});
   }
   if (!gpu.gpu_instances.empty()) {
-    steps.push_back({{StepKind::kDestroyGpuInstances, index,
-                      fmt::format("destroy the {} of GPU {}",
-                                  Plural(gpu.gpu_instances.size(), "GPU instance"), index)}});
+    steps.push_back(
+        {{StepKind::kDestroyGpuInstances, index,
+          fmt::format("destroy the {} of GPU {}", Plural(gpu.gpu_instances.size(), "GPU instance"), index)}});
   }
   if (gpu.info.pending == MigMode::kEnabled) {
-    steps.push_back(
-        {{StepKind::kDisableMig, index, fmt::format("disable MIG mode on GPU {}", index)}});
+    steps.push_back({{StepKind::kDisableMig, index, fmt::format("disable MIG mode on GPU {}", index)}});
   }
   if (gpu.info.current == MigMode::kEnabled) {
     const bool pending_now = gpu.info.pending != MigMode::kEnabled;
-    steps.push_back(
-        {{StepKind::kResetGpu, index,
-          pending_now ? fmt::format("reset GPU {} to apply its pending MIG disable", index)
-                      : fmt::format("reset GPU {} if its MIG disable stays pending", index)},
-         !pending_now});
+    steps.push_back({{StepKind::kResetGpu, index,
+                      pending_now ? fmt::format("reset GPU {} to apply its pending MIG disable", index)
+                                  : fmt::format("reset GPU {} if its MIG disable stays pending", index)},
+                     !pending_now});
   }
   return steps;
 }
@@ -98,8 +87,8 @@ std::vector<PlannedStep> PlanGpu(const GpuState& gpu) {
 }  // namespace
 
 bool GpuState::HasMigState() const {
-  return info.current == MigMode::kEnabled || info.pending == MigMode::kEnabled ||
-         !gpu_instances.empty() || !compute_instances.empty();
+  return info.current == MigMode::kEnabled || info.pending == MigMode::kEnabled || !gpu_instances.empty() ||
+         !compute_instances.empty();
 }
 
 std::string WhyNothingToReset(const Observation& observed) {
@@ -108,9 +97,8 @@ std::string WhyNothingToReset(const Observation& observed) {
   std::vector<std::string> gpus;
   for (const auto& gpu : observed.gpus) {
     if (gpu.HasMigState()) return "";
-    gpus.push_back(gpu.info.current == MigMode::kNotSupported
-                       ? fmt::format("GPU {} has no MIG", gpu.info.index)
-                       : fmt::format("GPU {} MIG Disabled", gpu.info.index));
+    gpus.push_back(gpu.info.current == MigMode::kNotSupported ? fmt::format("GPU {} has no MIG", gpu.info.index)
+                                                              : fmt::format("GPU {} MIG Disabled", gpu.info.index));
   }
   return fmt::format("no GPU has MIG state ({})", fmt::join(gpus, ", "));
 }
@@ -133,10 +121,8 @@ Result<std::optional<Step>> NextStep(const Observation& observed, const History&
   // Nothing is torn down under a running workload: every GPU is checked before the first step.
   for (const auto& gpu : observed.gpus) {
     if (NeedsIdleGpu(gpu) && !gpu.processes.empty()) {
-      return InUse(
-          gpu,
-          fmt::format("{} with {} GPU instance(s) and {} compute instance(s) to clear is in use",
-                      Modes(gpu.info), gpu.gpu_instances.size(), gpu.compute_instances.size()));
+      return InUse(gpu, fmt::format("{} with {} GPU instance(s) and {} compute instance(s) to clear is in use",
+                                    Modes(gpu.info), gpu.gpu_instances.size(), gpu.compute_instances.size()));
     }
   }
   for (const auto& gpu : observed.gpus) {
@@ -147,11 +133,9 @@ Result<std::optional<Step>> NextStep(const Observation& observed, const History&
     // MIG is still on and the disable is pending: only a GPU reset (or a reboot) applies it.
     const int index = gpu.info.index;
     const auto pending = history.pending_reason.find(index);
-    const std::string why_pending = pending == history.pending_reason.end()
-                                        ? ""
-                                        : fmt::format(" (nvidia-smi: \"{}\")", pending->second);
-    if (const auto refused = history.reset_refused.find(index);
-        refused != history.reset_refused.end()) {
+    const std::string why_pending =
+        pending == history.pending_reason.end() ? "" : fmt::format(" (nvidia-smi: \"{}\")", pending->second);
+    if (const auto refused = history.reset_refused.find(index); refused != history.reset_refused.end()) {
       return Error{kCodeRebootRequired,
                    fmt::format("{}: MIG mode stays Enabled until the GPU is reset{}, and this "
                                "platform does not allow "
@@ -162,13 +146,11 @@ Result<std::optional<Step>> NextStep(const Observation& observed, const History&
                    exit_code::kGpuResetFailed};
     }
     if (history.reset.contains(index)) {
-      return Error{
-          kCodeRebootRequired,
-          fmt::format(
-              "{}: the GPU was reset and its MIG mode is still {}: only a reboot applies the "
-              "pending disable here; reboot the node, then `nodeboot run` verifies it",
-              Name(gpu.info), Modes(gpu.info)),
-          exit_code::kGpuResetFailed};
+      return Error{kCodeRebootRequired,
+                   fmt::format("{}: the GPU was reset and its MIG mode is still {}: only a reboot applies the "
+                               "pending disable here; reboot the node, then `nodeboot run` verifies it",
+                               Name(gpu.info), Modes(gpu.info)),
+                   exit_code::kGpuResetFailed};
     }
     return std::optional<Step>(Step{step.kind, index, step.why + why_pending});
   }
@@ -189,14 +171,12 @@ std::vector<std::string> DescribeResetPlan(const Observation& observed) {
     const auto steps = PlanGpu(gpu);
     if (steps.empty()) continue;
     lines.push_back(fmt::format(
-        "{}: {}, {}, {}, {}", Name(gpu.info), Modes(gpu.info),
-        Plural(gpu.gpu_instances.size(), "GPU instance"),
+        "{}: {}, {}, {}, {}", Name(gpu.info), Modes(gpu.info), Plural(gpu.gpu_instances.size(), "GPU instance"),
         Plural(gpu.compute_instances.size(), "compute instance"),
         gpu.processes.empty() ? "no compute process" : "used by " + ProcessList(gpu.processes)));
     for (const auto& planned : steps) {
-      lines.push_back(fmt::format(
-          "  {}: {}{}", FormatArgv(Argv(planned.step)), planned.step.why,
-          planned.step.kind == StepKind::kResetGpu ? " (only when no process uses it)" : ""));
+      lines.push_back(fmt::format("  {}: {}{}", FormatArgv(Argv(planned.step)), planned.step.why,
+                                  planned.step.kind == StepKind::kResetGpu ? " (only when no process uses it)" : ""));
     }
   }
   return lines;
@@ -219,8 +199,7 @@ namespace {
 // One reset: the deadline, the runner, what it learned.
 class Resetter {
  public:
-  explicit Resetter(ResetContext& context)
-      : context_(context), deadline_(context.now() + context.total) {}
+  explicit Resetter(ResetContext& context) : context_(context), deadline_(context.now() + context.total) {}
 
   ResetOutcome Run() {
     auto observed = Observe();
@@ -250,9 +229,7 @@ class Resetter {
       observed = Observe();
       if (!observed) return {std::move(observed).error(), ""};
     }
-    return {Failed(fmt::format("the GPUs did not converge after {} steps (the last: {})",
-                               max_passes, last)),
-            ""};
+    return {Failed(fmt::format("the GPUs did not converge after {} steps (the last: {})", max_passes, last)), ""};
   }
 
  private:
@@ -261,11 +238,10 @@ class Resetter {
   }
 
   Error TimedOut(std::string_view what) const {
-    return Error{
-        kCodeResetTimeout,
-        fmt::format("the MIG reset did not finish within gpu.resetTimeoutSeconds ({} s): {}",
-                    std::chrono::duration_cast<std::chrono::seconds>(context_.total).count(), what),
-        exit_code::kGpuResetTimedOut};
+    return Error{kCodeResetTimeout,
+                 fmt::format("the MIG reset did not finish within gpu.resetTimeoutSeconds ({} s): {}",
+                             std::chrono::duration_cast<std::chrono::seconds>(context_.total).count(), what),
+                 exit_code::kGpuResetTimedOut};
   }
 
   // Runs one nvidia-smi command within the phase's deadline and its own limit. A start failure
@@ -281,20 +257,18 @@ class Resetter {
     command.timeout = std::min(limit, remaining);
     command.kill_grace = std::chrono::seconds(5);
     command.on_line = [this](OutputStream stream, std::string_view line) {
-      Note(fmt::format("nvidia-smi {}: {}", stream == OutputStream::kStderr ? "stderr" : "stdout",
-                       line));
+      Note(fmt::format("nvidia-smi {}: {}", stream == OutputStream::kStderr ? "stderr" : "stdout", line));
     };
     auto result = context_.runner.Run(command);
     if (!result) return Failed(fmt::format("{}: {}", shown, result.error().message));
     if (result->stopped_by != 0) {
-      return Failed(fmt::format("{}: stopped: nodeboot got {} (exit {})", shown,
-                                SignalName(result->stopped_by), result->exit_code));
+      return Failed(fmt::format("{}: stopped: nodeboot got {} (exit {})", shown, SignalName(result->stopped_by),
+                                result->exit_code));
     }
     if (result->timed_out) {
       if (context_.now() >= deadline_) return TimedOut(fmt::format("{} was still running", shown));
-      return Failed(
-          fmt::format("{}: no answer within {} s; its process group was killed", shown,
-                      std::chrono::duration_cast<std::chrono::seconds>(command.timeout).count()));
+      return Failed(fmt::format("{}: no answer within {} s; its process group was killed", shown,
+                                std::chrono::duration_cast<std::chrono::seconds>(command.timeout).count()));
     }
     return result;
   }
@@ -302,10 +276,8 @@ class Resetter {
   // A read: its output when it exits 0, or 6 where "nothing found" is an answer.
   Result<std::string> Read(const std::vector<std::string>& argv, bool not_found_is_empty) {
     NB_TRY_ASSIGN(CommandResult result, Call(argv, false));
-    if (result.exit_code == 0 || (not_found_is_empty && result.exit_code == kExitNotFound))
-      return result.out;
-    return Failed(fmt::format("{}: exit {}: {}", FormatArgv(argv), result.exit_code,
-                              result.FirstErrorLine()));
+    if (result.exit_code == 0 || (not_found_is_empty && result.exit_code == kExitNotFound)) return result.out;
+    return Failed(fmt::format("{}: exit {}: {}", FormatArgv(argv), result.exit_code, result.FirstErrorLine()));
   }
 
   Result<Observation> Observe() {
@@ -323,13 +295,13 @@ class Resetter {
     if (query->exit_code == kExitDriverNotLoaded || query->exit_code == kExitNotFound) {
       // The manual's return codes 9 ("NVIDIA driver is not loaded") and 6 ("A query to find an
       // object was unsuccessful": "No devices were found"): a node without a usable NVIDIA GPU.
-      observed.unavailable = fmt::format("nvidia-smi finds no GPU it can manage (exit {}: {})",
-                                         query->exit_code, query->FirstErrorLine());
+      observed.unavailable =
+          fmt::format("nvidia-smi finds no GPU it can manage (exit {}: {})", query->exit_code, query->FirstErrorLine());
       return observed;
     }
     if (query->exit_code != 0) {
-      return Failed(fmt::format("{}: exit {}: {}", FormatArgv(QueryGpusArgv()), query->exit_code,
-                                query->FirstErrorLine()));
+      return Failed(
+          fmt::format("{}: exit {}: {}", FormatArgv(QueryGpusArgv()), query->exit_code, query->FirstErrorLine()));
     }
     auto gpus = ParseGpuQuery(query->out);
     if (!gpus) return gpus.error();

@@ -97,14 +97,12 @@ Status VerifyCleared(const Observation& observed);
 
 // The side effects and limits of one reset.
 struct ResetContext {
-  ResetContext(CommandRunner& runner, std::chrono::milliseconds total)
-      : runner(runner), total(total) {}
+  ResetContext(CommandRunner& runner, std::chrono::milliseconds total) : runner(runner), total(total) {}
 
   CommandRunner& runner;
-  std::chrono::milliseconds total;  // gpu.resetTimeoutSeconds: the whole phase
-  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};  // each nvidia-smi read
-  std::chrono::milliseconds change_timeout{
-      std::chrono::seconds(300)};  // each change (a reset takes long)
+  std::chrono::milliseconds total;                                      // gpu.resetTimeoutSeconds: the whole phase
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};     // each nvidia-smi read
+  std::chrono::milliseconds change_timeout{std::chrono::seconds(300)};  // each change (a reset takes long)
   std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
   std::function<void(const std::string&)> note;  // each decision and nvidia-smi output line
   std::function<bool()> stopping;                // nodeboot is being stopped

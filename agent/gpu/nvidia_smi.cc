@@ -65,8 +65,7 @@ std::optional<MigMode> ParseMode(std::string_view text) {
 }
 
 Error Unreadable(std::string_view what, std::string_view line, std::string_view why) {
-  return Error{"NB-GPU-MIG-RESET-FAILED",
-               fmt::format("cannot read {} line \"{}\": {}", what, line, why),
+  return Error{"NB-GPU-MIG-RESET-FAILED", fmt::format("cannot read {} line \"{}\": {}", what, line, why),
                exit_code::kGpuResetFailed};
 }
 
@@ -116,8 +115,7 @@ std::string_view ToString(MigMode mode) {
 std::vector<std::string> QueryGpusArgv() {
   // The MIG guide verifies a mode change with `--query-gpu=pci.bus_id,mig.mode.current
   // --format=csv`; the manual documents mig.mode.pending beside it.
-  return {kNvidiaSmi, "--query-gpu=index,uuid,pci.bus_id,mig.mode.current,mig.mode.pending",
-          "--format=csv,noheader"};
+  return {kNvidiaSmi, "--query-gpu=index,uuid,pci.bus_id,mig.mode.current,mig.mode.pending", "--format=csv,noheader"};
 }
 std::vector<std::string> ListGpuInstancesArgv(int gpu) {
   return {kNvidiaSmi, "mig", "-lgi", "-i", std::to_string(gpu)};
@@ -139,15 +137,11 @@ std::vector<std::string> DestroyGpuInstancesArgv(int gpu) {
 }
 // The guide: "MIG mode can be enabled on a per-GPU basis with ... nvidia-smi -i <GPU IDs> -mig 1";
 // 0 disables it.
-std::vector<std::string> DisableMigArgv(int gpu) {
-  return {kNvidiaSmi, "-i", std::to_string(gpu), "-mig", "0"};
-}
+std::vector<std::string> DisableMigArgv(int gpu) { return {kNvidiaSmi, "-i", std::to_string(gpu), "-mig", "0"}; }
 // The manual: "-r, --gpu-reset: Trigger a reset of one or more GPUs ... Optional -i switch can be
 // used to target one or more specific devices ... There can't be any applications using these
 // devices".
-std::vector<std::string> ResetGpuArgv(int gpu) {
-  return {kNvidiaSmi, "-r", "-i", std::to_string(gpu)};
-}
+std::vector<std::string> ResetGpuArgv(int gpu) { return {kNvidiaSmi, "-r", "-i", std::to_string(gpu)}; }
 
 // `nvidia-smi --query-gpu=index,uuid,pci.bus_id,mig.mode.current,mig.mode.pending
 // --format=csv,noheader`, one line per GPU:
@@ -159,8 +153,7 @@ Result<std::vector<GpuInfo>> ParseGpuQuery(std::string_view csv) {
     const std::string_view line = TrimWhitespace(raw);
     if (line.empty() || IsNothingFound(line)) continue;
     const auto fields = CsvFields(line, 5);
-    if (fields.size() != 5)
-      return Unreadable("nvidia-smi --query-gpu", line, "expected 5 comma-separated fields");
+    if (fields.size() != 5) return Unreadable("nvidia-smi --query-gpu", line, "expected 5 comma-separated fields");
     GpuInfo gpu;
     const auto index = Integer(fields[0]);
     if (!index) return Unreadable("nvidia-smi --query-gpu", line, "the GPU index is not a number");
@@ -170,8 +163,7 @@ Result<std::vector<GpuInfo>> ParseGpuQuery(std::string_view csv) {
     const auto current = ParseMode(fields[3]);
     const auto pending = ParseMode(fields[4]);
     if (!current || !pending) {
-      return Unreadable("nvidia-smi --query-gpu", line,
-                        "a MIG mode is not Enabled, Disabled or [N/A]");
+      return Unreadable("nvidia-smi --query-gpu", line, "a MIG mode is not Enabled, Disabled or [N/A]");
     }
     gpu.current = *current;
     gpu.pending = *pending;
@@ -201,10 +193,8 @@ Result<std::vector<GpuInstance>> ParseGpuInstances(std::string_view table) {
     const auto gpu = Integer((*words)[0]);
     const auto profile_id = Integer((*words)[3]);
     const auto id = Integer((*words)[4]);
-    if (!profile_id || !id)
-      return Unreadable("nvidia-smi mig -lgi", TrimWhitespace(line), "an ID is not a number");
-    instances.push_back(
-        {*gpu, *id, *profile_id, *profile, words->size() > 5 ? std::string((*words)[5]) : ""});
+    if (!profile_id || !id) return Unreadable("nvidia-smi mig -lgi", TrimWhitespace(line), "an ID is not a number");
+    instances.push_back({*gpu, *id, *profile_id, *profile, words->size() > 5 ? std::string((*words)[5]) : ""});
   }
   return instances;
 }
@@ -249,9 +239,7 @@ Result<std::vector<GpuProcess>> ParseComputeApps(std::string_view csv) {
     if (line.empty() || IsNothingFound(line)) continue;
     const auto fields = CsvFields(line, 3);
     const auto pid = fields.size() == 3 ? Integer(fields[1]) : std::nullopt;
-    if (!pid)
-      return Unreadable("nvidia-smi --query-compute-apps", line,
-                        "expected GPU UUID, pid, process name");
+    if (!pid) return Unreadable("nvidia-smi --query-compute-apps", line, "expected GPU UUID, pid, process name");
     processes.push_back({std::string(fields[0]), *pid, std::string(fields[2])});
   }
   return processes;
@@ -272,8 +260,7 @@ std::vector<PendingWarning> ParsePendingWarnings(std::string_view output) {
     const std::string line(TrimWhitespace(raw));
     std::smatch match;
     if (!std::regex_search(line, match, kWarning)) continue;
-    warnings.push_back({match[2].str(),
-                        match[1] == "enable" ? MigMode::kEnabled : MigMode::kDisabled,
+    warnings.push_back({match[2].str(), match[1] == "enable" ? MigMode::kEnabled : MigMode::kDisabled,
                         std::string(TrimWhitespace(match[3].str()))});
   }
   return warnings;

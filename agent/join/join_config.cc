@@ -60,7 +60,8 @@ std::optional<std::string_view> TakeNumber(std::string_view text, int& value) {
 Result<KubernetesVersion> ParseKubernetesVersion(std::string_view text) {
   std::string_view rest = text;
   while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ' || rest.back() == '\r')) rest.remove_suffix(1);
-  if (const size_t v = rest.rfind(" v"); v != std::string_view::npos) rest = rest.substr(v + 1);  // "Kubernetes v1.35.0"
+  if (const size_t v = rest.rfind(" v"); v != std::string_view::npos)
+    rest = rest.substr(v + 1);  // "Kubernetes v1.35.0"
   const auto invalid = [&text] {
     return Error{"NB-JOIN-FAILED", fmt::format("\"{}\" is not a Kubernetes version (vMAJOR.MINOR.PATCH)", text),
                  exit_code::kJoinFailed};
@@ -144,8 +145,7 @@ std::string ApiServerEndpoint(std::string_view api_server) {
   // A port follows the last ':' unless that ':' is inside an IPv6 literal's brackets.
   const size_t colon = authority.rfind(':');
   const size_t bracket = authority.rfind(']');
-  const bool has_port =
-      colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
+  const bool has_port = colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
   if (has_port) return std::string(authority);
   return fmt::format("{}:{}", authority, scheme == "http" ? 80 : 443);
 }
@@ -187,7 +187,8 @@ Secret RenderKubeadmJoinConfiguration(const JoinSettings& settings, KubeadmApi a
     }
     registration["kubeletExtraArgs"] = std::move(args);
   }
-  if (!settings.ignore_preflight_errors.empty()) registration["ignorePreflightErrors"] = settings.ignore_preflight_errors;
+  if (!settings.ignore_preflight_errors.empty())
+    registration["ignorePreflightErrors"] = settings.ignore_preflight_errors;
 
   Yaml document = {
       {"apiVersion", ApiVersionOf(api)},
@@ -203,7 +204,8 @@ Secret RenderKubeadmJoinConfiguration(const JoinSettings& settings, KubeadmApi a
         {"kubeletHealthCheck", GoDuration(settings.timeouts.kubelet_health_check)},
     };
   }
-  return Secret(ToYaml(document, "Written by nodeboot for `kubeadm join --config`. It holds the bootstrap token: mode 0600."));
+  return Secret(
+      ToYaml(document, "Written by nodeboot for `kubeadm join --config`. It holds the bootstrap token: mode 0600."));
 }
 
 std::string RenderKubeletConfigurationPatch() {
@@ -228,7 +230,8 @@ Secret RenderBootstrapKubeconfig(const JoinSettings& settings) {
       {"current-context", "bootstrap"},
       {"users", {{{"name", "kubelet-bootstrap"}, {"user", {{"token", settings.bootstrap_token.Reveal()}}}}}},
   };
-  return Secret(ToYaml(document, "Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode 0600."));
+  return Secret(ToYaml(
+      document, "Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode 0600."));
 }
 
 std::string RenderKubeletConfiguration(const JoinSettings& settings) {

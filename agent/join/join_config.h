@@ -30,11 +30,9 @@ namespace nodeboot::join {
 
 // Where the files live on the node.
 inline constexpr std::string_view kKubeadmConfigPath = "/etc/kubernetes/nodeboot-join.yaml";
-inline constexpr std::string_view kBootstrapKubeconfigPath =
-    "/etc/kubernetes/bootstrap-kubelet.conf";
+inline constexpr std::string_view kBootstrapKubeconfigPath = "/etc/kubernetes/bootstrap-kubelet.conf";
 inline constexpr std::string_view kKubeletConfigPath = "/etc/kubernetes/kubelet-config.yaml";
-inline constexpr std::string_view kKubeletDropInPath =
-    "/etc/systemd/system/kubelet.service.d/10-nodeboot.conf";
+inline constexpr std::string_view kKubeletDropInPath = "/etc/systemd/system/kubelet.service.d/10-nodeboot.conf";
 // Written by kubeadm join (JoinConfiguration caCertPath's default) before the kubelet's TLS
 // bootstrap: with the bootstrap kubeconfig, what an interrupted kubeadm join leaves behind.
 inline constexpr std::string_view kKubeadmCaCertPath = "/etc/kubernetes/pki/ca.crt";

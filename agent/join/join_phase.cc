@@ -1,18 +1,18 @@
 #include "agent/join/join_phase.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fmt/ranges.h>
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/logging.h"
 #include "agent/base/output_tail.h"
 #include "agent/base/redact.h"
 #include "agent/config/kubernetes_names.h"
-#include "agent/join/join_config.h"
 #include "agent/join/cluster_settings.h"
+#include "agent/join/join_config.h"
 #include "agent/join/kubeconfig.h"
 #include "agent/join/units.h"
 
@@ -29,15 +29,12 @@ constexpr seconds kVersionTimeout{30};
 constexpr std::string_view kKubeletUnit = "kubelet.service";
 constexpr std::string_view kContainerdUnit = "containerd.service";
 
-Error JoinFailed(std::string message) {
-  return Error{"NB-JOIN-FAILED", std::move(message), exit_code::kJoinFailed};
-}
+Error JoinFailed(std::string message) { return Error{"NB-JOIN-FAILED", std::move(message), exit_code::kJoinFailed}; }
 
 // The step's notes: to the log and to the output kept for state and the report.
 class Notes {
  public:
-  explicit Notes(const config::NodeConfig& config)
-      : redactor_(WithBase64Forms(config.SecretValues())) {}
+  explicit Notes(const config::NodeConfig& config) : redactor_(WithBase64Forms(config.SecretValues())) {}
   void Add(const std::string& line) {
     const std::string safe = redactor_.Redact(line);
     log::Info("join: {}", safe);
@@ -46,8 +43,7 @@ class Notes {
   // A command's output line: logged and kept, masked like every other line.
   void AddOutput(std::string_view program, OutputStream stream, std::string_view raw) {
     const std::string line =
-        fmt::format("{} {}: {}", program, stream == OutputStream::kStderr ? "stderr" : "stdout",
-                    redactor_.Redact(raw));
+        fmt::format("{} {}: {}", program, stream == OutputStream::kStderr ? "stderr" : "stdout", redactor_.Redact(raw));
     log::Info("join: {}", line);
     tail_.Add(line);
   }
@@ -58,8 +54,7 @@ class Notes {
   OutputTail tail_;
 };
 
-Status Write(run::PhaseContext& context, std::string_view host_path, std::string_view content,
-             fs::perms mode) {
+Status Write(run::PhaseContext& context, std::string_view host_path, std::string_view content, fs::perms mode) {
   if (auto written = context.files.Write(host_path, content, mode, fs::perms(0755)); !written) {
     return JoinFailed(fmt::format("write {}: {}", host_path, written.error().message));
   }
@@ -67,8 +62,8 @@ Status Write(run::PhaseContext& context, std::string_view host_path, std::string
 }
 
 // Runs a command whose failure fails the join; returns its stdout.
-Result<std::string> RunCommand(run::PhaseContext& context, std::vector<std::string> argv, seconds timeout,
-                               Notes& notes, bool changes_system = true) {
+Result<std::string> RunCommand(run::PhaseContext& context, std::vector<std::string> argv, seconds timeout, Notes& notes,
+                               bool changes_system = true) {
   Command command;
   command.argv = std::move(argv);
   command.timeout = timeout;
@@ -81,13 +76,11 @@ Result<std::string> RunCommand(run::PhaseContext& context, std::vector<std::stri
   auto result = context.runner.Run(command);
   if (!result) return JoinFailed(fmt::format("{}: {}", shown, result.error().message));
   if (result->timed_out) {
-    return JoinFailed(fmt::format("{}: timed out after {} s; its process group was killed", shown,
-                                  timeout.count()));
+    return JoinFailed(fmt::format("{}: timed out after {} s; its process group was killed", shown, timeout.count()));
   }
   if (result->exit_code != 0) {
     const std::string first = result->FirstErrorLine();
-    return JoinFailed(
-        fmt::format("{}: exit {}{}{}", shown, result->exit_code, first.empty() ? "" : ": ", first));
+    return JoinFailed(fmt::format("{}: exit {}{}{}", shown, result->exit_code, first.empty() ? "" : ": ", first));
   }
   return std::move(result->out);
 }
@@ -103,8 +96,8 @@ Result<KubernetesVersion> InstalledVersion(run::PhaseContext& context, std::vect
 
 // Before anything is written: a kubelet from 1.35 on will not start on a cgroup v1 host unless
 // told to (failCgroupV1: false). `kubelet` is the release when known (kubeadm mode: kubeadm's).
-Status CheckCgroups(run::PhaseContext& context, const JoinSettings& settings,
-                    std::optional<KubernetesVersion> kubelet, Notes& notes) {
+Status CheckCgroups(run::PhaseContext& context, const JoinSettings& settings, std::optional<KubernetesVersion> kubelet,
+                    Notes& notes) {
   const auto mounts = ReadFile(context.paths.Host("/proc/mounts"), 4 << 20);
   if (!mounts || CgroupModeFromMounts(*mounts) != CgroupMode::kV1) return Ok();
   if (!settings.fail_cgroup_v1) {
@@ -115,9 +108,10 @@ Status CheckCgroups(run::PhaseContext& context, const JoinSettings& settings,
     NB_TRY_ASSIGN(kubelet, InstalledVersion(context, {std::string(kKubeletBinary), "--version"}, notes));
   }
   if (*kubelet < kKubeletFailsCgroupV1From) {
-    notes.Add(fmt::format("this host runs cgroup v1, which kubelet {} still accepts (from {} only with "
-                          "cluster.failCgroupV1: false)",
-                          ToString(*kubelet), ToString(kKubeletFailsCgroupV1From)));
+    notes.Add(
+        fmt::format("this host runs cgroup v1, which kubelet {} still accepts (from {} only with "
+                    "cluster.failCgroupV1: false)",
+                    ToString(*kubelet), ToString(kKubeletFailsCgroupV1From)));
     return Ok();
   }
   return JoinFailed(fmt::format(
@@ -133,9 +127,10 @@ Status ResolveClusterDns(run::PhaseContext& context, HttpClient& http, JoinSetti
   if (!settings.cluster_dns.empty()) return Ok();
   auto cluster = FetchClusterKubeletSettings(http, settings, context.paths.Host(settings.ca_file).string());
   if (!cluster) {
-    return JoinFailed(fmt::format("cluster.clusterDNS is not set and the cluster's could not be read: {} (set "
-                                  "cluster.clusterDNS and cluster.clusterDomain)",
-                                  cluster.error().message));
+    return JoinFailed(
+        fmt::format("cluster.clusterDNS is not set and the cluster's could not be read: {} (set "
+                    "cluster.clusterDNS and cluster.clusterDomain)",
+                    cluster.error().message));
   }
   if (cluster->cluster_dns.empty()) {
     return JoinFailed(
@@ -172,9 +167,10 @@ std::vector<std::string> KubeadmLeftovers(const Paths& paths, Notes& notes) {
     std::error_code ec;
     if (!fs::is_regular_file(fs::symlink_status(paths.Host(file), ec))) continue;
     ignore.push_back(FileAvailableCheckName(file));
-    notes.Add(fmt::format("{} is left from nodeboot's interrupted kubeadm join ({} exists): kubeadm ignores its "
-                          "preflight check {} and writes it anew",
-                          file, kKubeadmConfigPath, ignore.back()));
+    notes.Add(
+        fmt::format("{} is left from nodeboot's interrupted kubeadm join ({} exists): kubeadm ignores its "
+                    "preflight check {} and writes it anew",
+                    file, kKubeadmConfigPath, ignore.back()));
   }
   return ignore;
 }
@@ -226,7 +222,8 @@ Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings,
   if (!context.dry_run) {
     NB_TRY_ASSIGN(const UnitState state, ShowUnit(units, kKubeletUnit));
     if (!state.exists()) {
-      return JoinFailed(fmt::format("{} is not installed (install the kubelet package in the node image)", kKubeletUnit));
+      return JoinFailed(
+          fmt::format("{} is not installed (install the kubelet package in the node image)", kKubeletUnit));
     }
     active = state.active_state == "active";
   }
@@ -257,9 +254,8 @@ int KubeadmPodsPerCore(const Paths& paths, Notes& notes) {
 
 Result<ApiCredentials> KubeletCredentials(const Paths& paths) {
   if (!fs::exists(paths.Host(kKubeletKubeconfigPath))) {
-    return JoinFailed(
-        fmt::format("{} does not exist yet (kubeadm join or the kubelet's TLS bootstrap writes it)",
-                    kKubeletKubeconfigPath));
+    return JoinFailed(fmt::format("{} does not exist yet (kubeadm join or the kubelet's TLS bootstrap writes it)",
+                                  kKubeletKubeconfigPath));
   }
   return ReadKubeconfig(paths, kKubeletKubeconfigPath);
 }
@@ -271,9 +267,7 @@ class JoinPhase : public run::Phase {
   std::string_view name() const override { return "join"; }
   bool is_script() const override { return false; }
   std::string NothingToDo(const config::NodeConfig& config) const override {
-    return config.cluster.join == config::JoinMode::kNone
-               ? "no cluster to join (cluster.join absent or none)"
-               : "";
+    return config.cluster.join == config::JoinMode::kNone ? "no cluster to join (cluster.join absent or none)" : "";
   }
 
   bool needs_node_services() const override { return true; }
@@ -298,8 +292,9 @@ class JoinPhase : public run::Phase {
     auto http = environment_.make_http();
     const Paths& paths = context.paths;
     const CredentialsSource credentials = [&paths] { return KubeletCredentials(paths); };
-    const UnitControl units{context.runner, environment_.clock, [&notes](const std::string& line) { notes.Add(line); },
-                            context.dry_run, environment_.unit_limit, environment_.unit_poll};
+    const UnitControl units{
+        context.runner,  environment_.clock,      [&notes](const std::string& line) { notes.Add(line); },
+        context.dry_run, environment_.unit_limit, environment_.unit_poll};
 
     const bool joined_before = fs::exists(paths.Host(kKubeletKubeconfigPath));
     if (joined_before) {
@@ -315,12 +310,14 @@ class JoinPhase : public run::Phase {
 
     if (with_kubeadm && joined_before) {
       // kubeadm refuses a node that has a kubelet.conf; `kubeadm reset` is the operator's call.
-      notes.Add(fmt::format("not running kubeadm join: {} exists, so this node joined before and kubeadm would "
-                            "refuse (`kubeadm reset` first to join anew); waiting for the Node instead",
-                            kKubeletKubeconfigPath));
+      notes.Add(
+          fmt::format("not running kubeadm join: {} exists, so this node joined before and kubeadm would "
+                      "refuse (`kubeadm reset` first to join anew); waiting for the Node instead",
+                      kKubeletKubeconfigPath));
     } else if (with_kubeadm) {
       // Every check before the first write: the API kubeadm reads, the host's cgroups.
-      NB_TRY_ASSIGN(const KubernetesVersion kubeadm, InstalledVersion(context, {"kubeadm", "version", "-o", "short"}, notes));
+      NB_TRY_ASSIGN(const KubernetesVersion kubeadm,
+                    InstalledVersion(context, {"kubeadm", "version", "-o", "short"}, notes));
       NB_TRY_ASSIGN(const KubeadmApi api, KubeadmApiFor(kubeadm));
       notes.Add(fmt::format("kubeadm {}: writing a {} JoinConfiguration", ToString(kubeadm), ApiVersionOf(api)));
       NB_TRY(CheckCgroups(context, settings, kubeadm, notes));

@@ -28,8 +28,7 @@ std::string ScalarOf(const Document& map, std::string_view key) {
 
 // The entry of a `clusters`/`contexts`/`users` list named `name`, or the only entry when
 // `name` is empty; its inner map (`cluster`, `context`, `user`).
-const Document* Named(const Document& root, std::string_view list, std::string_view inner,
-                      std::string_view name) {
+const Document* Named(const Document& root, std::string_view list, std::string_view inner, std::string_view name) {
   const Document* entries = Member(root, list);
   if (!entries || !entries->is_sequence()) return nullptr;
   if (name.empty()) {
@@ -46,8 +45,7 @@ Result<std::string> DecodeData(const Document& map, std::string_view key, std::s
   auto decoded = DecodeBase64(ScalarOf(map, key));
   if (!decoded) {
     // The decoder's message names an offset, never the content: safe for a key's data too.
-    return Error{"NB-JOIN-FAILED",
-                 fmt::format("{}: {}: not base64: {}", where, key, decoded.error().message),
+    return Error{"NB-JOIN-FAILED", fmt::format("{}: {}: not base64: {}", where, key, decoded.error().message),
                  exit_code::kJoinFailed};
   }
   return std::move(decoded).value();
@@ -64,8 +62,7 @@ HttpRequest ApiCredentials::Get(std::string_view path) const {
   request.method = "GET";
   request.url = server + std::string(path);
   request.headers = {{"Accept", "application/json"}, {"User-Agent", "nodeboot/" NODEBOOT_VERSION}};
-  if (!token.empty())
-    request.secret_headers = {{"Authorization", Secret("Bearer " + token.Reveal())}};
+  if (!token.empty()) request.secret_headers = {{"Authorization", Secret("Bearer " + token.Reveal())}};
   request.ca_file = ca_file;
   request.ca_pem = ca_pem;
   request.client_cert_file = client_cert_file;
@@ -75,9 +72,8 @@ HttpRequest ApiCredentials::Get(std::string_view path) const {
   return request;
 }
 
-Result<ApiCredentials> ParseKubeconfig(
-    std::string_view text, std::string_view where,
-    const std::function<std::string(std::string_view)>& resolve) {
+Result<ApiCredentials> ParseKubeconfig(std::string_view text, std::string_view where,
+                                       const std::function<std::string(std::string_view)>& resolve) {
   auto parsed = config::ParseDocument(text);
   if (!parsed) return Malformed(where, fmt::format("not a kubeconfig: {}", parsed.error().message));
   const Document& root = *parsed;
@@ -92,26 +88,22 @@ Result<ApiCredentials> ParseKubeconfig(
     user_name = ScalarOf(*context, "user");
   } else if (!current.empty()) {
     return Malformed(where, fmt::format("current-context \"{}\" is not in contexts", current));
-  } else if (const Document* contexts = Member(root, "contexts");
-             contexts && !contexts->items.empty()) {
+  } else if (const Document* contexts = Member(root, "contexts"); contexts && !contexts->items.empty()) {
     return Malformed(where, "no current-context, and more than one context to choose from");
   }
   const Document* cluster = Named(root, "clusters", "cluster", cluster_name);
   if (!cluster) {
-    return Malformed(where, cluster_name.empty()
-                                ? "no cluster (clusters must hold exactly one without a context)"
-                                : fmt::format("cluster \"{}\" is not in clusters", cluster_name));
+    return Malformed(where, cluster_name.empty() ? "no cluster (clusters must hold exactly one without a context)"
+                                                 : fmt::format("cluster \"{}\" is not in clusters", cluster_name));
   }
   const Document* user = Named(root, "users", "user", user_name);
-  if (!user && !user_name.empty())
-    return Malformed(where, fmt::format("user \"{}\" is not in users", user_name));
+  if (!user && !user_name.empty()) return Malformed(where, fmt::format("user \"{}\" is not in users", user_name));
 
   ApiCredentials credentials;
   credentials.server = ScalarOf(*cluster, "server");
   while (credentials.server.ends_with('/')) credentials.server.pop_back();
   if (!credentials.server.starts_with("https://") && !credentials.server.starts_with("http://")) {
-    return Malformed(
-        where, fmt::format("cluster server \"{}\" is not an http(s) URL", credentials.server));
+    return Malformed(where, fmt::format("cluster server \"{}\" is not an http(s) URL", credentials.server));
   }
   if (Member(*cluster, "certificate-authority-data")) {
     NB_TRY_ASSIGN(credentials.ca_pem, DecodeData(*cluster, "certificate-authority-data", where));
@@ -131,8 +123,7 @@ Result<ApiCredentials> ParseKubeconfig(
   } else if (const auto key = ScalarOf(*user, "client-key"); !key.empty()) {
     credentials.client_key_file = resolve(key);
   }
-  const bool has_cert =
-      !credentials.client_cert_pem.empty() || !credentials.client_cert_file.empty();
+  const bool has_cert = !credentials.client_cert_pem.empty() || !credentials.client_cert_file.empty();
   const bool has_key = !credentials.client_key_pem.empty() || !credentials.client_key_file.empty();
   if (has_cert != has_key) {
     return Malformed(where, has_cert ? "user has a client certificate but no client key"
@@ -159,8 +150,7 @@ Result<ApiCredentials> ReadKubeconfig(const Paths& paths, std::string_view host_
   if (!credentials.token_file.empty()) {
     auto token = ReadFile(credentials.token_file, 64 << 10);
     if (!token)
-      return Error{"NB-JOIN-FAILED",
-                   fmt::format("{}: tokenFile: {}", host_path, token.error().message),
+      return Error{"NB-JOIN-FAILED", fmt::format("{}: tokenFile: {}", host_path, token.error().message),
                    exit_code::kJoinFailed};
     credentials.token = Secret(std::string(TrimWhitespace(*token)));
   }

@@ -27,9 +27,7 @@ const json* At(const json& root, std::initializer_list<const char*> path) {
   return current;
 }
 
-std::string StringAt(const json* value) {
-  return value && value->is_string() ? value->get<std::string>() : "";
-}
+std::string StringAt(const json* value) { return value && value->is_string() ? value->get<std::string>() : ""; }
 
 std::string TaintText(const config::Taint& taint) {
   return taint.value.empty() ? fmt::format("{}:{}", taint.key, taint.effect)
@@ -42,8 +40,7 @@ std::string AnswerText(const HttpResponse& response) {
   std::string text = parsed.is_discarded() ? "" : StringAt(At(parsed, {"message"}));
   if (text.empty()) text = response.body.substr(0, 200);
   std::replace(text.begin(), text.end(), '\n', ' ');
-  return text.empty() ? fmt::format("HTTP {}", response.status)
-                      : fmt::format("HTTP {}: {}", response.status, text);
+  return text.empty() ? fmt::format("HTTP {}", response.status) : fmt::format("HTTP {}: {}", response.status, text);
 }
 
 // Retry-After as delta-seconds (kube-apiserver's form); an HTTP-date is ignored, the backoff
@@ -54,14 +51,11 @@ std::optional<milliseconds> ParseRetryAfter(const HttpResponse& response) {
   const std::string& value = it->second;
   long seconds = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (error != std::errc() || end != value.data() + value.size() || seconds < 0)
-    return std::nullopt;
+  if (error != std::errc() || end != value.data() + value.size() || seconds < 0) return std::nullopt;
   return milliseconds(std::min(seconds, 86400L) * 1000);
 }
 
-std::string Seconds(milliseconds duration) {
-  return fmt::format("{} s", duration.count() / 1000.0);
-}
+std::string Seconds(milliseconds duration) { return fmt::format("{} s", duration.count() / 1000.0); }
 
 }  // namespace
 
@@ -81,8 +75,7 @@ std::vector<std::string> MissingSettings(const json& node, const NodeExpectation
     bool found = false;
     if (taints && taints->is_array()) {
       for (const auto& item : *taints) {
-        found = found || (StringAt(At(item, {"key"})) == taint.key &&
-                          StringAt(At(item, {"value"})) == taint.value &&
+        found = found || (StringAt(At(item, {"key"})) == taint.key && StringAt(At(item, {"value"})) == taint.value &&
                           StringAt(At(item, {"effect"})) == taint.effect);
       }
     }
@@ -103,8 +96,8 @@ std::vector<std::string> MissingSettings(const json& node, const NodeExpectation
       missing.push_back(fmt::format("status.capacity.pods {} (is {})", want,
                                     pods->is_string() ? pods->get<std::string>() : pods->dump()));
       if (allowed != *expected.max_pods) {
-        missing.back() += fmt::format(" (maxPods {}, podsPerCore {} on {} cores)", *expected.max_pods,
-                                      expected.pods_per_core, cores);
+        missing.back() +=
+            fmt::format(" (maxPods {}, podsPerCore {} on {} cores)", *expected.max_pods, expected.pods_per_core, cores);
       }
     }
   }
@@ -144,16 +137,14 @@ NodeObservation ObserveNode(const HttpResponse& response, const NodeExpectations
   if (status != "True") {
     seen.detail = fmt::format("Ready={}", status.empty() ? "?" : status);
     for (const char* field : {"reason", "message"}) {
-      if (const auto text = StringAt(At(*ready, {field})); !text.empty())
-        seen.detail += ": " + text;
+      if (const auto text = StringAt(At(*ready, {field})); !text.empty()) seen.detail += ": " + text;
     }
     return seen;
   }
   seen.kind = NodeObservation::Kind::kReady;
   seen.missing = MissingSettings(node, expected);
-  seen.detail = seen.missing.empty()
-                    ? "Ready=True with the requested labels, taints and maxPods"
-                    : fmt::format("Ready=True, missing {}", fmt::join(seen.missing, ", "));
+  seen.detail = seen.missing.empty() ? "Ready=True with the requested labels, taints and maxPods"
+                                     : fmt::format("Ready=True, missing {}", fmt::join(seen.missing, ", "));
   return seen;
 }
 
@@ -172,17 +163,15 @@ ReadinessClock RealReadinessClock() {
           [](milliseconds delay) { std::this_thread::sleep_for(delay); }};
 }
 
-Error MissingSettingsError(const NodeExpectations& expected,
-                           const std::vector<std::string>& missing) {
+Error MissingSettingsError(const NodeExpectations& expected, const std::vector<std::string>& missing) {
   return Error{"NB-JOIN-FAILED",
-               fmt::format("Node {} is Ready but lacks what nodeboot asked for: {}",
-                           expected.node_name, fmt::join(missing, ", ")),
+               fmt::format("Node {} is Ready but lacks what nodeboot asked for: {}", expected.node_name,
+                           fmt::join(missing, ", ")),
                exit_code::kJoinFailed};
 }
 
-Status WaitForReady(HttpClient& http, const CredentialsSource& credentials,
-                    const NodeExpectations& expected, const ReadinessPolicy& policy,
-                    const ReadinessClock& clock,
+Status WaitForReady(HttpClient& http, const CredentialsSource& credentials, const NodeExpectations& expected,
+                    const ReadinessPolicy& policy, const ReadinessClock& clock,
                     const std::function<void(const std::string&)>& progress) {
   const auto deadline = clock.now() + policy.budget;
   std::string last_answer;  // the last thing the API server said
@@ -193,8 +182,7 @@ Status WaitForReady(HttpClient& http, const CredentialsSource& credentials,
     const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
     const milliseconds timeout = std::clamp(remaining, milliseconds(1000), policy.request_timeout);
     const NodeObservation seen = LookAtNode(http, credentials(), expected, timeout);
-    if (seen.detail != last_seen)
-      progress(fmt::format("Node {}: {}", expected.node_name, seen.detail));
+    if (seen.detail != last_seen) progress(fmt::format("Node {}: {}", expected.node_name, seen.detail));
     last_seen = seen.detail;
     if (seen.kind == NodeObservation::Kind::kReady) {
       if (seen.missing.empty()) return Ok();
@@ -206,10 +194,10 @@ Status WaitForReady(HttpClient& http, const CredentialsSource& credentials,
     const auto now = clock.now();
     if (now >= deadline) break;
     if (policy.stopped && policy.stopped()) {
-      return Error{"NB-JOIN-FAILED",
-                   fmt::format("stopped while waiting for Node {} to be Ready (last seen: {})", expected.node_name,
-                               last_seen),
-                   exit_code::kJoinFailed};
+      return Error{
+          "NB-JOIN-FAILED",
+          fmt::format("stopped while waiting for Node {} to be Ready (last seen: {})", expected.node_name, last_seen),
+          exit_code::kJoinFailed};
     }
     milliseconds wait = delay;
     delay = std::min(delay * 2, policy.max_delay);
@@ -224,12 +212,12 @@ Status WaitForReady(HttpClient& http, const CredentialsSource& credentials,
 
   if (last_answer.empty()) {
     return Error{"NB-JOIN-FAILED",
-                 fmt::format("the API server never answered for Node {} within {}: {}",
-                             expected.node_name, Seconds(policy.budget), last_seen),
+                 fmt::format("the API server never answered for Node {} within {}: {}", expected.node_name,
+                             Seconds(policy.budget), last_seen),
                  exit_code::kJoinFailed};
   }
-  std::string message = fmt::format("Node {} not Ready after {}: last answer: {}",
-                                    expected.node_name, Seconds(policy.budget), last_answer);
+  std::string message = fmt::format("Node {} not Ready after {}: last answer: {}", expected.node_name,
+                                    Seconds(policy.budget), last_answer);
   if (!last_was_answer) message += fmt::format("; since then: {}", last_seen);
   return Error{"NB-JOIN-TIMEOUT", std::move(message), exit_code::kJoinTimedOut};
 }

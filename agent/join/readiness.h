@@ -53,8 +53,7 @@ struct NodeObservation {
     kReady,      // 200 with Ready=True; `missing` lists what is not on it
   };
   Kind kind = Kind::kNoAnswer;
-  std::string
-      detail;  // "HTTP 404: nodes \"worker-1\" not found", "Ready=False: KubeletNotReady: ..."
+  std::string detail;  // "HTTP 404: nodes \"worker-1\" not found", "Ready=False: KubeletNotReady: ..."
   std::optional<std::chrono::milliseconds> retry_after;  // kThrottled, when the server said
   std::vector<std::string> missing;                      // kReady
 
@@ -67,8 +66,7 @@ NodeObservation ObserveNode(const HttpResponse& response, const NodeExpectations
 // Pure: the requested labels, taints and pods capacity that `node` lacks, each as a phrase
 // ("label team=data (absent)", "taint dedicated=gpu:NoSchedule", "status.capacity.pods 64 (is
 // 110)").
-std::vector<std::string> MissingSettings(const nlohmann::json& node,
-                                         const NodeExpectations& expected);
+std::vector<std::string> MissingSettings(const nlohmann::json& node, const NodeExpectations& expected);
 
 // One GET of the Node with `credentials` (or the error that kept them from being read).
 NodeObservation LookAtNode(HttpClient& http, const Result<ApiCredentials>& credentials,
@@ -96,13 +94,11 @@ using CredentialsSource = std::function<Result<ApiCredentials>()>;
 
 // Polls until the Node is Ready as asked, or the budget is spent (see the outcomes above).
 // `progress` gets a line each time what the poll sees changes (for the log and the report).
-Status WaitForReady(HttpClient& http, const CredentialsSource& credentials,
-                    const NodeExpectations& expected, const ReadinessPolicy& policy,
-                    const ReadinessClock& clock,
+Status WaitForReady(HttpClient& http, const CredentialsSource& credentials, const NodeExpectations& expected,
+                    const ReadinessPolicy& policy, const ReadinessClock& clock,
                     const std::function<void(const std::string&)>& progress);
 
 // The error for a Node that is Ready but lacks requested settings (exit 30).
-Error MissingSettingsError(const NodeExpectations& expected,
-                           const std::vector<std::string>& missing);
+Error MissingSettingsError(const NodeExpectations& expected, const std::vector<std::string>& missing);
 
 }  // namespace nodeboot::join

@@ -32,8 +32,7 @@ using config::Document;
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -46,17 +45,14 @@ bool IsValidCode(std::string_view code) {
 // Reads one entry of `errors` or `events`, appending problems to `problems`.
 class EntryReader {
  public:
-  EntryReader(std::string_view origin, std::vector<std::string>& problems)
-      : origin_(origin), problems_(problems) {}
+  EntryReader(std::string_view origin, std::vector<std::string>& problems) : origin_(origin), problems_(problems) {}
 
   std::optional<CatalogEntry> Read(const Document& item, bool is_event) {
     if (!item.is_map()) {
-      Fail(item.line,
-           fmt::format("an entry must be a mapping, not {}", config::KindName(item.kind)));
+      Fail(item.line, fmt::format("an entry must be a mapping, not {}", config::KindName(item.kind)));
       return std::nullopt;
     }
-    static const std::set<std::string> kKeys = {"code",  "exitCode", "title",
-                                                "cause", "solution", "patterns"};
+    static const std::set<std::string> kKeys = {"code", "exitCode", "title", "cause", "solution", "patterns"};
     CatalogEntry entry;
     entry.origin = fmt::format("{}:{}", origin_, item.line);
     const size_t problems_before = problems_.size();
@@ -66,8 +62,7 @@ class EntryReader {
       } else if (key == "patterns") {
         ReadPatterns(value, entry);
       } else if (!value.is_scalar()) {
-        Fail(value.line,
-             fmt::format("{} must be a value, not {}", key, config::KindName(value.kind)));
+        Fail(value.line, fmt::format("{} must be a value, not {}", key, config::KindName(value.kind)));
       } else if (key == "code") {
         entry.code = value.scalar;
       } else if (key == "exitCode") {
@@ -91,8 +86,7 @@ class EntryReader {
       Fail(item.line, fmt::format("{}: an event needs patterns", entry.code));
     }
     if (!is_event && !entry.patterns.empty()) {
-      Fail(item.line,
-           fmt::format("{}: patterns belong to events, not to nodeboot's codes", entry.code));
+      Fail(item.line, fmt::format("{}: patterns belong to events, not to nodeboot's codes", entry.code));
     }
     if (!is_event && !entry.exit_code) {
       Fail(item.line, fmt::format("{}: exitCode is required", entry.code));
@@ -101,9 +95,7 @@ class EntryReader {
     return entry;
   }
 
-  void Fail(int line, std::string message) {
-    problems_.push_back(fmt::format("{}:{}: {}", origin_, line, message));
-  }
+  void Fail(int line, std::string message) { problems_.push_back(fmt::format("{}:{}: {}", origin_, line, message)); }
 
  private:
   void ReadPatterns(const Document& value, CatalogEntry& entry) {
@@ -121,8 +113,7 @@ class EntryReader {
       if (rc != 0) {
         char reason[256];
         regerror(rc, &probe, reason, sizeof reason);
-        Fail(pattern.line, fmt::format("pattern \"{}\" is not a POSIX extended regex: {}",
-                                       pattern.scalar, reason));
+        Fail(pattern.line, fmt::format("pattern \"{}\" is not a POSIX extended regex: {}", pattern.scalar, reason));
         continue;
       }
       regfree(&probe);
@@ -203,15 +194,13 @@ Result<Catalog> Catalog::Parse(std::string_view text, std::string_view origin) {
 
 void Catalog::Add(Catalog other) {
   for (auto& entry : other.entries_) {
-    auto same = std::find_if(entries_.begin(), entries_.end(), [&entry](const CatalogEntry& e) {
-      return EqualsIgnoringCase(e.code, entry.code);
-    });
+    auto same = std::find_if(entries_.begin(), entries_.end(),
+                             [&entry](const CatalogEntry& e) { return EqualsIgnoringCase(e.code, entry.code); });
     if (same == entries_.end()) {
       entries_.push_back(std::move(entry));
       continue;
     }
-    std::erase_if(matchers_,
-                  [&same](const auto& m) { return EqualsIgnoringCase(m->code, same->code); });
+    std::erase_if(matchers_, [&same](const auto& m) { return EqualsIgnoringCase(m->code, same->code); });
     *same = std::move(entry);
   }
   matchers_.insert(matchers_.begin(), other.matchers_.begin(), other.matchers_.end());
@@ -246,8 +235,7 @@ LoadedCatalog LoadCatalog(const Paths& paths) {
   const auto builtin = [&loaded] {
     auto parsed = Catalog::Parse(BuiltinCatalogText(), "built-in");
     if (parsed) return std::move(*parsed);
-    loaded.warnings.push_back(
-        fmt::format("the built-in error catalog is invalid: {}", parsed.error().message));
+    loaded.warnings.push_back(fmt::format("the built-in error catalog is invalid: {}", parsed.error().message));
     return Catalog();
   };
   const auto file = paths.Host(kCatalogFile);
@@ -258,8 +246,7 @@ LoadedCatalog LoadCatalog(const Paths& paths) {
     if (parsed) {
       loaded.catalog = std::move(*parsed);
     } else {
-      loaded.warnings.push_back(
-          fmt::format("{}; using the built-in catalog", parsed.error().message));
+      loaded.warnings.push_back(fmt::format("{}; using the built-in catalog", parsed.error().message));
       loaded.catalog = builtin();
     }
   } else {

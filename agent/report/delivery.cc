@@ -8,8 +8,8 @@
 #include <random>
 #include <thread>
 
-#include "agent/base/text.h"
 #include "agent/base/logging.h"
+#include "agent/base/text.h"
 
 namespace nodeboot::report {
 namespace {
@@ -27,9 +27,7 @@ std::string BodySnippet(const std::string& body) {
   return snippet;
 }
 
-bool Retryable(int status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599);
-}
+bool Retryable(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
 
 }  // namespace
 
@@ -46,22 +44,18 @@ milliseconds BackoffDelay(int retry, const DeliveryPolicy& policy, double random
   const int exponent = std::clamp(retry, 0, 30);  // 2^30 s is far past any cap
   const int64_t base = policy.base.count();
   const auto ceiling = std::max<int64_t>(base, std::min<int64_t>(policy.cap.count(), base << exponent));
-  return milliseconds(
-      base + static_cast<int64_t>(static_cast<double>(ceiling - base) * std::clamp(random01, 0.0, 1.0)));
+  return milliseconds(base +
+                      static_cast<int64_t>(static_cast<double>(ceiling - base) * std::clamp(random01, 0.0, 1.0)));
 }
 
-std::optional<milliseconds> ParseRetryAfter(const std::string& raw,
-                                            std::chrono::system_clock::time_point now) {
+std::optional<milliseconds> ParseRetryAfter(const std::string& raw, std::chrono::system_clock::time_point now) {
   const std::string value(TrimWhitespace(raw));
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(),
-                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    if (value.size() > 9)
-      return milliseconds(std::chrono::hours(24 * 365));  // "forever" without overflow
+  if (std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (value.size() > 9) return milliseconds(std::chrono::hours(24 * 365));  // "forever" without overflow
     return milliseconds(std::stoll(value) * 1000);
   }
-  for (const char* format :
-       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = ::strptime(value.c_str(), format, &tm);
     if (end == nullptr || *end != '\0') continue;
@@ -72,8 +66,8 @@ std::optional<milliseconds> ParseRetryAfter(const std::string& raw,
 }
 
 DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const std::string& body,
-                       const std::string& idempotency_key, const DeliveryPolicy& policy,
-                       const DeliveryClock& clock, std::chrono::steady_clock::time_point deadline) {
+                       const std::string& idempotency_key, const DeliveryPolicy& policy, const DeliveryClock& clock,
+                       std::chrono::steady_clock::time_point deadline) {
   HttpRequest request;
   request.method = "POST";
   request.url = target.url;
@@ -90,8 +84,7 @@ DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const s
     // retries); a retry may not outlive the budget by more than a second.
     const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
     request.timeout =
-        retry == 0 ? target.request_timeout
-                   : std::min(target.request_timeout, std::max(remaining, milliseconds(1000)));
+        retry == 0 ? target.request_timeout : std::min(target.request_timeout, std::max(remaining, milliseconds(1000)));
     ++result.attempts;
     auto response = client.Send(request);
     std::optional<milliseconds> told;
@@ -107,8 +100,7 @@ DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const s
         return result;
       }
       const std::string snippet = BodySnippet(response->body);
-      result.detail = fmt::format("POST {}: HTTP {}{}{}", target.url, status,
-                                  snippet.empty() ? "" : ": ", snippet);
+      result.detail = fmt::format("POST {}: HTTP {}{}{}", target.url, status, snippet.empty() ? "" : ": ", snippet);
       if (status >= 400 && status <= 499 && !Retryable(status)) {
         result.outcome = DeliveryOutcome::kRejected;
         return result;
@@ -136,13 +128,12 @@ DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const s
     }
     if (clock.now() + delay >= deadline) {
       result.outcome = DeliveryOutcome::kPending;
-      result.detail += fmt::format("; delivery budget of {} s spent after {} attempt{}",
-                                   policy.budget.count() / 1000, result.attempts,
-                                   result.attempts == 1 ? "" : "s");
+      result.detail += fmt::format("; delivery budget of {} s spent after {} attempt{}", policy.budget.count() / 1000,
+                                   result.attempts, result.attempts == 1 ? "" : "s");
       return result;
     }
-    log::Info("report {}: attempt {} failed ({}); retrying in {} ms{}", idempotency_key,
-              result.attempts, result.detail, delay.count(), told ? " as Retry-After says" : "");
+    log::Info("report {}: attempt {} failed ({}); retrying in {} ms{}", idempotency_key, result.attempts, result.detail,
+              delay.count(), told ? " as Retry-After says" : "");
     if (!clock.stopped) {
       clock.sleep(delay);
       continue;

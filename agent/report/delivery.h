@@ -66,8 +66,8 @@ struct DeliveryResult {
 // Delivers `body` to `target`. `deadline` is when the budget ends (now + policy.budget for
 // one report; a flush of several shares one deadline).
 DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const std::string& body,
-                       const std::string& idempotency_key, const DeliveryPolicy& policy,
-                       const DeliveryClock& clock, std::chrono::steady_clock::time_point deadline);
+                       const std::string& idempotency_key, const DeliveryPolicy& policy, const DeliveryClock& clock,
+                       std::chrono::steady_clock::time_point deadline);
 
 // Retry-After as a delay from `now`: delta-seconds or an HTTP-date (IMF-fixdate, RFC 850 or
 // asctime). nullopt when the value is neither; a date in the past is a zero delay (Deliver

@@ -19,18 +19,15 @@ namespace {
 constexpr const char* kJournalLines = "--lines=20000";
 
 struct CaseInsensitiveHash {
-  size_t operator()(char c) const {
-    return std::hash<int>()(std::tolower(static_cast<unsigned char>(c)));
-  }
+  size_t operator()(char c) const { return std::hash<int>()(std::tolower(static_cast<unsigned char>(c))); }
 };
 struct CaseInsensitiveEqual {
   bool operator()(char a, char b) const {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
   }
 };
-using Searcher = std::boyer_moore_horspool_searcher<std::string_view::const_iterator,
-                                                    CaseInsensitiveHash, CaseInsensitiveEqual>;
+using Searcher =
+    std::boyer_moore_horspool_searcher<std::string_view::const_iterator, CaseInsensitiveHash, CaseInsensitiveEqual>;
 
 bool Contains(std::string_view line, const Searcher& searcher) {
   return std::search(line.begin(), line.end(), searcher) != line.end();
@@ -39,8 +36,7 @@ bool Contains(std::string_view line, const Searcher& searcher) {
 // Newest-first accumulation of lines under the limits; `Take` says when they are met.
 class Collector {
  public:
-  Collector(const ExcerptLimits& limits, size_t max_line_bytes)
-      : limits_(limits), max_line_(max_line_bytes) {}
+  Collector(const ExcerptLimits& limits, size_t max_line_bytes) : limits_(limits), max_line_(max_line_bytes) {}
 
   // False once no further (older) line may be added: the line limit is reached, or this line
   // does not fit the byte limit (the excerpt stays a contiguous run of the newest lines).
@@ -84,8 +80,7 @@ class Fd {
   int fd_;
 };
 
-Status ReadFully(int fd, char* buffer, size_t size, uint64_t offset,
-                 const std::filesystem::path& file) {
+Status ReadFully(int fd, char* buffer, size_t size, uint64_t offset, const std::filesystem::path& file) {
   size_t done = 0;
   while (done < size) {
     const ssize_t n = ::pread(fd, buffer + done, size - done, static_cast<off_t>(offset + done));
@@ -93,9 +88,7 @@ Status ReadFully(int fd, char* buffer, size_t size, uint64_t offset,
     if (n < 0) {
       return Error::Internal(fmt::format("read {}: {}", file.string(), std::strerror(errno)));
     }
-    if (n == 0)
-      return Error::Internal(
-          fmt::format("read {}: the file shrank while it was read", file.string()));
+    if (n == 0) return Error::Internal(fmt::format("read {}: the file shrank while it was read", file.string()));
     done += static_cast<size_t>(n);
   }
   return Ok();
@@ -103,12 +96,11 @@ Status ReadFully(int fd, char* buffer, size_t size, uint64_t offset,
 
 // The last lines of `lines` within `limits`, oldest first. When even the newest line alone is
 // over the byte limit, its last bytes are kept: the end of an error message says the most.
-std::vector<std::string> TailWithin(const std::vector<std::string>& lines,
-                                    const ExcerptLimits& limits, size_t* used_bytes) {
+std::vector<std::string> TailWithin(const std::vector<std::string>& lines, const ExcerptLimits& limits,
+                                    size_t* used_bytes) {
   std::vector<std::string> newest_first;
   size_t bytes = 0;
-  for (auto it = lines.rbegin(); it != lines.rend() && newest_first.size() < limits.max_lines;
-       ++it) {
+  for (auto it = lines.rbegin(); it != lines.rend() && newest_first.size() < limits.max_lines; ++it) {
     std::string_view line = *it;
     if (bytes + line.size() > limits.max_bytes) {
       if (!newest_first.empty()) break;
@@ -132,8 +124,7 @@ bool IsRelevantLine(std::string_view line) {
   return Contains(line, cloud_init) || Contains(line, nodeboot);
 }
 
-Result<std::vector<std::string>> TailRelevantLines(const std::filesystem::path& file,
-                                                   const ScanOptions& options,
+Result<std::vector<std::string>> TailRelevantLines(const std::filesystem::path& file, const ScanOptions& options,
                                                    ExcerptStats* stats) {
   ExcerptStats ignored;
   ExcerptStats& s = stats ? *stats : ignored;
@@ -216,8 +207,8 @@ std::vector<std::string> LastRelevantLines(std::string_view text, const ExcerptL
   return std::move(collector).OldestFirst();
 }
 
-std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runner,
-                                        const ExcerptLimits& limits, ExcerptStats* stats) {
+std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runner, const ExcerptLimits& limits,
+                                        ExcerptStats* stats) {
   ExcerptStats ignored;
   ExcerptStats& s = stats ? *stats : ignored;
   s = ExcerptStats{};
@@ -236,8 +227,7 @@ std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runne
   }
   // The journal belongs to this host: with another root it would describe the wrong system.
   if (paths.root() != "/" || runner == nullptr) {
-    s.problem = fmt::format("neither /var/log/messages nor /var/log/syslog exists under {}",
-                            paths.root().string());
+    s.problem = fmt::format("neither /var/log/messages nor /var/log/syslog exists under {}", paths.root().string());
     return {};
   }
   s.source = "journalctl";
@@ -254,16 +244,14 @@ std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runne
   }
   s.bytes_read = result->out.size();
   if (!result->ok()) {
-    s.problem =
-        fmt::format("journalctl exited with {}: {}", result->exit_code, result->FirstErrorLine());
+    s.problem = fmt::format("journalctl exited with {}: {}", result->exit_code, result->FirstErrorLine());
     return {};
   }
   return LastRelevantLines(result->out, limits);
 }
 
 std::vector<std::string> ComposeExcerpt(const std::vector<std::string>& step_output,
-                                        const std::vector<std::string>& system_lines,
-                                        const ExcerptLimits& limits) {
+                                        const std::vector<std::string>& system_lines, const ExcerptLimits& limits) {
   const ExcerptLimits own_limits{limits.max_lines / 2, limits.max_bytes / 2};
   size_t own_bytes = 0;
   std::vector<std::string> excerpt = TailWithin(step_output, own_limits, &own_bytes);

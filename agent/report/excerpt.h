@@ -46,8 +46,8 @@ bool IsRelevantLine(std::string_view line);
 // The relevant lines at the end of `file`, oldest first, within `options.limits`: read
 // backwards in blocks of `options.block_bytes`, stopping as soon as the limits are met (the
 // newest lines win) or `max_scan_bytes` were read. `stats` (optional) gets the cost.
-Result<std::vector<std::string>> TailRelevantLines(const std::filesystem::path& file,
-                                                   const ScanOptions& options, ExcerptStats* stats);
+Result<std::vector<std::string>> TailRelevantLines(const std::filesystem::path& file, const ScanOptions& options,
+                                                   ExcerptStats* stats);
 
 // The relevant lines of `text` (journalctl's output), oldest first, within `limits`.
 std::vector<std::string> LastRelevantLines(std::string_view text, const ExcerptLimits& limits);
@@ -56,13 +56,12 @@ std::vector<std::string> LastRelevantLines(std::string_view text, const ExcerptL
 // root), else - only when the root is "/" and `runner` is given - the journal via journalctl.
 // An unreadable log yields no lines (and says why in `stats->problem`): the excerpt is
 // evidence for a report, never a reason to fail one.
-std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runner,
-                                        const ExcerptLimits& limits, ExcerptStats* stats);
+std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runner, const ExcerptLimits& limits,
+                                        ExcerptStats* stats);
 
 // The excerpt: the tail of the step's own output (at most half of each limit, so the system
 // log always has room), then the newest system log lines that still fit.
 std::vector<std::string> ComposeExcerpt(const std::vector<std::string>& step_output,
-                                        const std::vector<std::string>& system_lines,
-                                        const ExcerptLimits& limits);
+                                        const std::vector<std::string>& system_lines, const ExcerptLimits& limits);
 
 }  // namespace nodeboot::report

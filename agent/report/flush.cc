@@ -9,8 +9,7 @@
 namespace nodeboot::report {
 
 FlushResult FlushOutbox(const Outbox& outbox, HttpClient& client, const DeliveryTarget& target,
-                        const DeliveryPolicy& policy, const DeliveryClock& clock,
-                        std::string_view first_run_id) {
+                        const DeliveryPolicy& policy, const DeliveryClock& clock, std::string_view first_run_id) {
   FlushResult result;
   auto pending = outbox.Pending();
   if (!pending) {
@@ -18,9 +17,8 @@ FlushResult FlushOutbox(const Outbox& outbox, HttpClient& client, const Delivery
     return result;
   }
   std::vector<OutboxItem>& items = *pending;
-  std::stable_partition(items.begin(), items.end(), [first_run_id](const OutboxItem& item) {
-    return item.run_id == first_run_id;
-  });
+  std::stable_partition(items.begin(), items.end(),
+                        [first_run_id](const OutboxItem& item) { return item.run_id == first_run_id; });
 
   const auto deadline = clock.now() + policy.budget;
   DeliveryPolicy left = policy;  // the attempts are counted per flush
@@ -30,8 +28,7 @@ FlushResult FlushOutbox(const Outbox& outbox, HttpClient& client, const Delivery
       result.pending = static_cast<int>(items.size() - i);
       return result;
     }
-    const DeliveryResult delivery =
-        Deliver(client, target, item.body, item.run_id, left, clock, deadline);
+    const DeliveryResult delivery = Deliver(client, target, item.body, item.run_id, left, clock, deadline);
     left.max_attempts -= delivery.attempts;
     result.by_run[item.run_id] = delivery;
     switch (delivery.outcome) {
@@ -45,17 +42,16 @@ FlushResult FlushOutbox(const Outbox& outbox, HttpClient& client, const Delivery
         break;
       case DeliveryOutcome::kRejected:
         ++result.rejected;
-        log::Error("report {}: refused by the task service, set aside in {}: {}", item.run_id,
-                   outbox.dir().string(), delivery.detail);
+        log::Error("report {}: refused by the task service, set aside in {}: {}", item.run_id, outbox.dir().string(),
+                   delivery.detail);
         if (auto rejected = outbox.Reject(item.run_id, delivery.detail); !rejected) {
           result.problems.push_back(rejected.error().message);
         }
         break;
       case DeliveryOutcome::kPending:
         result.pending = static_cast<int>(items.size() - i);
-        log::Warn("report {}: not delivered ({}); {} report{} wait in {}", item.run_id,
-                  delivery.detail, result.pending, result.pending == 1 ? "" : "s",
-                  outbox.dir().string());
+        log::Warn("report {}: not delivered ({}); {} report{} wait in {}", item.run_id, delivery.detail, result.pending,
+                  result.pending == 1 ? "" : "s", outbox.dir().string());
         return result;
     }
   }

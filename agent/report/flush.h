@@ -29,8 +29,7 @@ struct FlushResult {
 // rejected one set aside. A report left pending (no answer, a 5xx past the budget) ends the
 // flush: the rest would wait on the same unavailable service, and the next flush tries again.
 FlushResult FlushOutbox(const Outbox& outbox, HttpClient& client, const DeliveryTarget& target,
-                        const DeliveryPolicy& policy, const DeliveryClock& clock,
-                        std::string_view first_run_id = {});
+                        const DeliveryPolicy& policy, const DeliveryClock& clock, std::string_view first_run_id = {});
 
 // task.url / token / caFile (a host file: under the root) / timeoutSeconds.
 DeliveryTarget TargetFromConfig(const config::TaskSection& task, const Paths& paths);

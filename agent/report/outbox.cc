@@ -38,10 +38,14 @@ Result<std::string> ReadReport(const fs::path& path) {
   }
   struct stat st;
   std::string why;
-  if (::fstat(fd, &st) != 0) why = std::strerror(errno);
-  else if (!S_ISREG(st.st_mode)) why = "not a regular file";
-  else if (st.st_uid != ::geteuid()) why = fmt::format("owned by uid {}, not {}", st.st_uid, ::geteuid());
-  else if (static_cast<size_t>(st.st_size) > kMaxReportBytes) why = fmt::format("{} bytes, over the {} byte limit", st.st_size, kMaxReportBytes);
+  if (::fstat(fd, &st) != 0)
+    why = std::strerror(errno);
+  else if (!S_ISREG(st.st_mode))
+    why = "not a regular file";
+  else if (st.st_uid != ::geteuid())
+    why = fmt::format("owned by uid {}, not {}", st.st_uid, ::geteuid());
+  else if (static_cast<size_t>(st.st_size) > kMaxReportBytes)
+    why = fmt::format("{} bytes, over the {} byte limit", st.st_size, kMaxReportBytes);
   std::string body;
   if (why.empty()) {
     body.resize(static_cast<size_t>(st.st_size));
@@ -61,10 +65,9 @@ Result<std::string> ReadReport(const fs::path& path) {
 constexpr fs::perms kDirMode = fs::perms(0700);
 
 Status CheckRunId(std::string_view run_id) {
-  const bool ok = !run_id.empty() && run_id.size() <= 128 &&
-                  std::all_of(run_id.begin(), run_id.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-                  });
+  const bool ok = !run_id.empty() && run_id.size() <= 128 && std::all_of(run_id.begin(), run_id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
   if (ok) return Ok();
   return Error::Internal(fmt::format("outbox: run id \"{}\" is not a plain identifier", run_id));
 }
@@ -143,15 +146,13 @@ Status Outbox::Reject(std::string_view run_id, std::string_view reason) const {
   // The reason first: a crash between the two steps leaves a pending report (retried once
   // more), never a rejected one without its reason.
   // fmt::format, not std::string's operator+: g++ 12 at -O3 reports a false -Wrestrict there.
-  NB_TRY(WriteFileAtomically(dir_ / fmt::format("{}{}", id, kReasonSuffix),
-                             fmt::format("{}\n", reason), kFileMode, kDirMode));
+  NB_TRY(WriteFileAtomically(dir_ / fmt::format("{}{}", id, kReasonSuffix), fmt::format("{}\n", reason), kFileMode,
+                             kDirMode));
   const auto from = dir_ / fmt::format("{}{}", id, kPendingSuffix);
   const auto to = dir_ / fmt::format("{}{}", id, kRejectedSuffix);
   std::error_code ec;
   fs::rename(from, to, ec);
-  if (ec)
-    return Error::Internal(
-        fmt::format("outbox: rename {} to {}: {}", from.string(), to.string(), ec.message()));
+  if (ec) return Error::Internal(fmt::format("outbox: rename {} to {}: {}", from.string(), to.string(), ec.message()));
   return Ok();
 }
 
@@ -160,9 +161,12 @@ Outbox::AsideCounts Outbox::Aside() const {
   std::error_code ec;
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.ends_with(kRejectedSuffix)) ++counts.rejected;
-    else if (name.ends_with(kExpiredSuffix)) ++counts.expired;
-    else if (name.ends_with(kUnsafeSuffix)) ++counts.unsafe;
+    if (name.ends_with(kRejectedSuffix))
+      ++counts.rejected;
+    else if (name.ends_with(kExpiredSuffix))
+      ++counts.expired;
+    else if (name.ends_with(kUnsafeSuffix))
+      ++counts.unsafe;
   }
   return counts;
 }

@@ -19,9 +19,8 @@ Classification Classify(const Catalog& catalog, const std::string& error_code,
   return {catalog.Find(error_code), false, ""};
 }
 
-json BuildReport(const RunSummary& run, const std::vector<std::string>& system_log,
-                 const Catalog& catalog, const ThoroughRedactor& redactor,
-                 const ExcerptLimits& limits) {
+json BuildReport(const RunSummary& run, const std::vector<std::string>& system_log, const Catalog& catalog,
+                 const ThoroughRedactor& redactor, const ExcerptLimits& limits) {
   json phases = json::array();
   for (const auto& phase : run.phases) {
     phases.push_back({{"name", phase.name},
@@ -29,13 +28,12 @@ json BuildReport(const RunSummary& run, const std::vector<std::string>& system_l
                       {"startedAt", NullIfEmpty(phase.started_at)},
                       {"durationMs", phase.duration_ms}});
   }
-  json body = {
-      {"taskId", run.task_id},
-      {"node", {{"name", run.node_name}, {"instanceId", run.instance_id}, {"bootId", run.boot_id}}},
-      {"runId", run.run_id},
-      {"status", run.succeeded ? "succeeded" : "failed"},
-      {"phase", run.succeeded ? json(nullptr) : json(run.failed_phase)},
-      {"exitCode", run.exit_code}};
+  json body = {{"taskId", run.task_id},
+               {"node", {{"name", run.node_name}, {"instanceId", run.instance_id}, {"bootId", run.boot_id}}},
+               {"runId", run.run_id},
+               {"status", run.succeeded ? "succeeded" : "failed"},
+               {"phase", run.succeeded ? json(nullptr) : json(run.failed_phase)},
+               {"exitCode", run.exit_code}};
   if (!run.succeeded) {
     std::vector<std::string> output;
     for (const auto& line : run.step_output) output.push_back(redactor.Redact(line));
@@ -55,8 +53,7 @@ json BuildReport(const RunSummary& run, const std::vector<std::string>& system_l
       error["cause"] = why.entry->cause;
       error["solution"] = why.entry->solution;
     } else {
-      error["cause"] = fmt::format("{} is not in the error catalog of nodeboot {}", run.error_code,
-                                   run.agent_version);
+      error["cause"] = fmt::format("{} is not in the error catalog of nodeboot {}", run.error_code, run.agent_version);
       error["solution"] =
           "Read the message and the log excerpt; `nodeboot status` and `nodeboot logs` on the node "
           "show the same.";
@@ -72,8 +69,6 @@ json BuildReport(const RunSummary& run, const std::vector<std::string>& system_l
   return body;
 }
 
-std::string SerializeReport(const json& body) {
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string SerializeReport(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace nodeboot::report

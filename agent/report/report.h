@@ -59,9 +59,8 @@ Classification Classify(const Catalog& catalog, const std::string& error_code,
 
 // The body to POST. `system_log` are the system log's relevant lines (SystemLogLines), used
 // only for a failure.
-nlohmann::json BuildReport(const RunSummary& run, const std::vector<std::string>& system_log,
-                           const Catalog& catalog, const ThoroughRedactor& redactor,
-                           const ExcerptLimits& limits = {});
+nlohmann::json BuildReport(const RunSummary& run, const std::vector<std::string>& system_log, const Catalog& catalog,
+                           const ThoroughRedactor& redactor, const ExcerptLimits& limits = {});
 
 // The body as sent and stored: compact JSON; invalid UTF-8 from a log is replaced, not fatal.
 std::string SerializeReport(const nlohmann::json& body);

@@ -1,7 +1,6 @@
 #include "agent/run/bootstrap.h"
 
 #include <fmt/format.h>
-
 #include <sys/stat.h>
 
 #include <chrono>
@@ -36,8 +35,7 @@ namespace nodeboot::run {
 namespace {
 
 // The run as the report library sees it (agent/report does not know agent/run).
-report::RunSummary Summarize(const config::NodeConfig& config, const Identity& identity,
-                             const RunRecord& run) {
+report::RunSummary Summarize(const config::NodeConfig& config, const Identity& identity, const RunRecord& run) {
   report::RunSummary summary;
   summary.task_id = config.task.id;
   summary.node_name = identity.node_name;
@@ -62,31 +60,29 @@ report::RunSummary Summarize(const config::NodeConfig& config, const Identity& i
   return summary;
 }
 
-ReportRecord RecordFor(const report::DeliveryResult& delivery, const report::Outbox& outbox,
-                       const std::string& url, const std::string& run_id) {
+ReportRecord RecordFor(const report::DeliveryResult& delivery, const report::Outbox& outbox, const std::string& url,
+                       const std::string& run_id) {
   switch (delivery.outcome) {
     case report::DeliveryOutcome::kDelivered:
-      return {ReportStatus::kDelivered, fmt::format("delivered to {} ({} attempt{})", url, delivery.attempts,
-                                                    delivery.attempts == 1 ? "" : "s")};
+      return {ReportStatus::kDelivered,
+              fmt::format("delivered to {} ({} attempt{})", url, delivery.attempts, delivery.attempts == 1 ? "" : "s")};
     case report::DeliveryOutcome::kRejected:
       return {ReportStatus::kFailed, fmt::format("refused, not retried: {}; kept as {}", delivery.detail,
                                                  (outbox.dir() / (run_id + ".rejected.json")).string())};
     case report::DeliveryOutcome::kPending:
       break;
   }
-  return {
-      ReportStatus::kPending,
-      fmt::format("not delivered: {}; waiting in {} for `nodeboot report --flush` or the next run",
-                  delivery.detail, outbox.dir().string())};
+  return {ReportStatus::kPending,
+          fmt::format("not delivered: {}; waiting in {} for `nodeboot report --flush` or the next run", delivery.detail,
+                      outbox.dir().string())};
 }
 
 // The report step (SPEC §7). The report goes into the outbox before the first attempt, so a
 // crash, a reboot or an unreachable service loses nothing; then the outbox is flushed - this
 // run's report first, then older ones - within deliverySeconds. A run being stopped only
 // leaves its report in the outbox: the stop timeout has no room for a delivery.
-ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
-                        const Identity& identity, const RunRecord& run, CommandRunner& runner,
-                        const std::function<int()>& stop_signal) {
+ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths, const Identity& identity,
+                        const RunRecord& run, CommandRunner& runner, const std::function<int()>& stop_signal) {
   if (!config.task.enabled()) {
     return {ReportStatus::kNotConfigured, "no task.url: the result stays in state.json and `status`"};
   }
@@ -107,9 +103,10 @@ ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
   const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
   auto put = outbox.Put(run.run_id, body);
   if (put && stop_signal() != 0) {
-    return {ReportStatus::kPending,
-            fmt::format("nodeboot was stopped ({}); the report waits in {} for `nodeboot report --flush` or the next run",
-                        SignalName(stop_signal()), outbox.dir().string())};
+    return {
+        ReportStatus::kPending,
+        fmt::format("nodeboot was stopped ({}); the report waits in {} for `nodeboot report --flush` or the next run",
+                    SignalName(stop_signal()), outbox.dir().string())};
   }
   auto client = MakeCurlHttpClient();
   const auto target = report::TargetFromConfig(config.task, paths);
@@ -119,27 +116,24 @@ ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
   if (!put) {
     // Without the outbox the report lives only in this process: still worth one delivery.
     log::Error("report: {}", put.error().message);
-    auto delivery = report::Deliver(*client, target, body, run.run_id, policy, clock,
-                                    clock.now() + policy.budget);
+    auto delivery = report::Deliver(*client, target, body, run.run_id, policy, clock, clock.now() + policy.budget);
     if (delivery.outcome == report::DeliveryOutcome::kDelivered) {
       return RecordFor(delivery, outbox, target.url, run.run_id);
     }
-    return {ReportStatus::kFailed, fmt::format("not delivered ({}) and not kept: {}", delivery.detail,
-                                               put.error().message)};
+    return {ReportStatus::kFailed,
+            fmt::format("not delivered ({}) and not kept: {}", delivery.detail, put.error().message)};
   }
   const auto flushed = report::FlushOutbox(outbox, *client, target, policy, clock, run.run_id);
   for (const auto& problem : flushed.problems) log::Error("report: {}", problem);
   const auto mine = flushed.by_run.find(run.run_id);
   if (mine == flushed.by_run.end()) {
-    return {ReportStatus::kPending,
-            fmt::format("waiting in {}: the outbox could not be read", outbox.dir().string())};
+    return {ReportStatus::kPending, fmt::format("waiting in {}: the outbox could not be read", outbox.dir().string())};
   }
   ReportRecord record = RecordFor(mine->second, outbox, target.url, run.run_id);
   if (flushed.by_run.size() > 1) {
-    record.detail +=
-        fmt::format("; older reports: {} delivered, {} refused, {} still waiting",
-                    flushed.delivered - (record.status == ReportStatus::kDelivered ? 1 : 0),
-                    flushed.rejected - (record.status == ReportStatus::kFailed ? 1 : 0), flushed.pending);
+    record.detail += fmt::format("; older reports: {} delivered, {} refused, {} still waiting",
+                                 flushed.delivered - (record.status == ReportStatus::kDelivered ? 1 : 0),
+                                 flushed.rejected - (record.status == ReportStatus::kFailed ? 1 : 0), flushed.pending);
   }
   log::Info("report {}: {}: {}", run.run_id, ToString(record.status), record.detail);
   return record;
@@ -147,12 +141,14 @@ ReportRecord ReportStep(const config::NodeConfig& config, const Paths& paths,
 
 // A file holding tokens that users other than root can read: worth a warning on every run
 // (the cloud-init example writes 0600; an image or a hand-written config may not).
-void WarnIfReadableByOthers(const std::filesystem::path& file, std::string_view what, std::vector<std::string>& warnings) {
+void WarnIfReadableByOthers(const std::filesystem::path& file, std::string_view what,
+                            std::vector<std::string>& warnings) {
   struct stat st;
   if (::stat(file.c_str(), &st) != 0 || (st.st_mode & 0044) == 0) return;
-  warnings.push_back(fmt::format("{} {} is readable by users other than root (mode {:04o}) and holds secrets; "
-                                 "chmod 0600 it",
-                                 what, file.string(), st.st_mode & 07777));
+  warnings.push_back(
+      fmt::format("{} {} is readable by users other than root (mode {:04o}) and holds secrets; "
+                  "chmod 0600 it",
+                  what, file.string(), st.st_mode & 07777));
 }
 
 // The reboot a script asked for, once everything is recorded. Only on this host: with a
@@ -242,8 +238,10 @@ int Bootstrap(const BootstrapOptions& options) {
 
   // 2. Stop signals become values before any thread or child starts (ShutdownSignals says why).
   std::unique_ptr<ShutdownSignals> shutdown;
-  if (auto installed = ShutdownSignals::Install()) shutdown = std::move(*installed);
-  else fmt::print(stderr, "nodeboot: {}\n", installed.error().message);
+  if (auto installed = ShutdownSignals::Install())
+    shutdown = std::move(*installed);
+  else
+    fmt::print(stderr, "nodeboot: {}\n", installed.error().message);
   const std::function<int()> stop_signal = [&shutdown] { return shutdown ? shutdown->Received() : 0; };
 
   // 3. Logs: stderr always; the log file and syslog only for a run that changes the node (a
@@ -283,12 +281,14 @@ int Bootstrap(const BootstrapOptions& options) {
   state->node_name = identity->node_name;
   std::vector<std::string> warnings;
   if (!config.SecretValues().empty()) WarnIfReadableByOthers(config_file, "the config", warnings);
-  if (!config.task.token_file.empty()) WarnIfReadableByOthers(paths.Host(config.task.token_file), "task.tokenFile", warnings);
+  if (!config.task.token_file.empty())
+    WarnIfReadableByOthers(paths.Host(config.task.token_file), "task.tokenFile", warnings);
   for (const auto& warning : warnings) log::Warn("{}", warning);
   log::SetRunId(identity->run_id);
-  log::Announce(log::Level::kInfo, {},
-                fmt::format("run {}: node {}, instance {}{}{}", identity->run_id, identity->node_name,
-                            identity->instance_id, options.repair ? ", repair" : "", options.dry_run ? ", dry run" : ""));
+  log::Announce(
+      log::Level::kInfo, {},
+      fmt::format("run {}: node {}, instance {}{}{}", identity->run_id, identity->node_name, identity->instance_id,
+                  options.repair ? ", repair" : "", options.dry_run ? ", dry run" : ""));
 
   // 6. The phases, with the real or the dry-run side effects; the state is saved as each
   //    phase starts and ends (a dry run remembers nothing).
@@ -320,8 +320,8 @@ int Bootstrap(const BootstrapOptions& options) {
   auto dry_runner = MakeDryRunCommandRunner(*logged_runner, print);
   CommandRunner& runner = options.dry_run ? *dry_runner : *logged_runner;
   auto files = options.dry_run ? MakeDryRunHostFiles(paths, print) : MakeRealHostFiles(paths);
-  PhaseContext context{config,         *identity,       paths, runner, *files, options.repair, options.dry_run,
-                       [&stop_signal] { return stop_signal() != 0; }};
+  PhaseContext context{config, *identity,      paths,           runner,
+                       *files, options.repair, options.dry_run, [&stop_signal] { return stop_signal() != 0; }};
   const Selection selection{options.only, options.skip, options.repair, options.rerun_scripts};
   if (!options.dry_run) hooks.checkpoint = [&paths](const State& s) { return SaveState(paths, s); };
   hooks.stop_signal = stop_signal;
@@ -354,7 +354,8 @@ int Bootstrap(const BootstrapOptions& options) {
     std::string result = fmt::format("run {}: {} with exit code {} in {} ms", run.run_id, ToString(run.status),
                                      exit ? std::to_string(*exit) : "?", run.duration_ms);
     if (failed != nullptr) result += fmt::format(" (phase {}: {})", failed->name, failed->error_code);
-    if (run.report.status != ReportStatus::kNotConfigured) result += fmt::format("; report {}", ToString(run.report.status));
+    if (run.report.status != ReportStatus::kNotConfigured)
+      result += fmt::format("; report {}", ToString(run.report.status));
     log::Announce(ok ? log::Level::kInfo : log::Level::kError, failed ? failed->error_code : "", result);
   }
 
@@ -395,8 +396,10 @@ int PrintStatus(const std::string& root, bool json, bool wait) {
     return exit_code::kInternal;
   }
   if (!*stored || !(*stored)->last_run) {
-    if (json) fmt::print("{{\"lastRun\":null}}\n");
-    else fmt::print("nodeboot has not run on this node ({} does not exist)\n", paths.Host(Paths::kStateFile).string());
+    if (json)
+      fmt::print("{{\"lastRun\":null}}\n");
+    else
+      fmt::print("nodeboot has not run on this node ({} does not exist)\n", paths.Host(Paths::kStateFile).string());
     return exit_code::kInternal;
   }
   State& state = **stored;
@@ -436,7 +439,9 @@ int PrintStatus(const std::string& root, bool json, bool wait) {
   }
   const auto exit = run.ExitCode();
   fmt::print("result {}  exit code {}\n", ToString(run.status),
-             exit ? std::to_string(*exit) : run.status == RunStatus::kRunning ? "- (in progress)" : "unknown");
+             exit                                ? std::to_string(*exit)
+             : run.status == RunStatus::kRunning ? "- (in progress)"
+                                                 : "unknown");
   if (progress) {
     fmt::print("in progress: {} since {}\n", progress->phase == "report" ? "the report" : "phase " + progress->phase,
                progress->phase_since);

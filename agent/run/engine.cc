@@ -102,7 +102,8 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
                "needs a reboot asks nodeboot for it: README \"Scripts\")",
                record.name, last.started_at, last.run_id, last.error_message)),
            redactor);
-      log::Announce(log::Level::kError, record.error_code, fmt::format("phase {}: {}", record.name, record.error_message));
+      log::Announce(log::Level::kError, record.error_code,
+                    fmt::format("phase {}: {}", record.name, record.error_message));
       failed = true;
       halted = fmt::format("phase {} failed", record.name);
       run.phases.push_back(std::move(record));
@@ -116,12 +117,16 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
     state.phases[record.name] = record;
     run.phases.push_back(record);
     if (auto saved = checkpoint(); !saved) {
-      if (before) state.phases[record.name] = *before;
-      else state.phases.erase(record.name);
+      if (before)
+        state.phases[record.name] = *before;
+      else
+        state.phases.erase(record.name);
       record.status = PhaseStatus::kFailed;
-      Fail(record, Error::Internal(fmt::format("not started: its start could not be recorded: {}", saved.error().message)),
+      Fail(record,
+           Error::Internal(fmt::format("not started: its start could not be recorded: {}", saved.error().message)),
            redactor);
-      log::Announce(log::Level::kError, record.error_code, fmt::format("phase {}: {}", record.name, record.error_message));
+      log::Announce(log::Level::kError, record.error_code,
+                    fmt::format("phase {}: {}", record.name, record.error_message));
       run.phases.back() = std::move(record);
       failed = true;
       halted = fmt::format("phase {} failed", run.phases.back().name);
@@ -161,15 +166,18 @@ RunRecord RunPhases(const std::vector<std::unique_ptr<Phase>>& phases, PhaseCont
       } else {
         failed = true;
         halted = fmt::format("phase {} failed", record.name);
-        log::Announce(log::Level::kError, record.error_code,
-                      fmt::format("phase {}: failed after {} ms: {}", record.name, record.duration_ms,
-                                  record.error_message));
+        log::Announce(
+            log::Level::kError, record.error_code,
+            fmt::format("phase {}: failed after {} ms: {}", record.name, record.duration_ms, record.error_message));
       }
     }
     const bool keep_last_outcome = outcome.not_started || record.status == PhaseStatus::kSkipped;
-    if (keep_last_outcome && before) state.phases[record.name] = *before;
-    else if (keep_last_outcome) state.phases.erase(record.name);
-    else state.phases[record.name] = record;
+    if (keep_last_outcome && before)
+      state.phases[record.name] = *before;
+    else if (keep_last_outcome)
+      state.phases.erase(record.name);
+    else
+      state.phases[record.name] = record;
     run.phases.back() = std::move(record);
     if (auto saved = checkpoint(); !saved) log::Error("state: {}", saved.error().message);
   }

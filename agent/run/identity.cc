@@ -28,7 +28,8 @@ std::string NewUuid() {
   std::array<unsigned char, 16> bytes{};
   if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
     // getrandom cannot fail for 16 bytes once the pool is initialised; stay unique regardless.
-    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>((::getpid() >> (i % 4)) ^ (i * 131) ^ ::time(nullptr));
+    for (size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = static_cast<unsigned char>((::getpid() >> (i % 4)) ^ (i * 131) ^ ::time(nullptr));
   }
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
@@ -64,9 +65,10 @@ Result<Identity> ResolveIdentity(const config::NodeConfig& config, const Paths& 
     identity.instance_id = FirstLineOf(paths.Host(source));
   }
   if (identity.instance_id.empty()) {
-    return Error{"NB-CONFIG-INVALID",
-                 "node.instanceId: not set, and neither /var/lib/cloud/data/instance-id nor /etc/machine-id can be read",
-                 exit_code::kInvalidConfig};
+    return Error{
+        "NB-CONFIG-INVALID",
+        "node.instanceId: not set, and neither /var/lib/cloud/data/instance-id nor /etc/machine-id can be read",
+        exit_code::kInvalidConfig};
   }
   identity.boot_id = FirstLineOf(paths.Host("/proc/sys/kernel/random/boot_id"));
   if (identity.boot_id.empty()) identity.boot_id = FirstLineOf("/proc/sys/kernel/random/boot_id");

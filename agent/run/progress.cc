@@ -30,8 +30,10 @@ Result<Progress> ProgressFromJson(std::string_view text) {
   const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return Error::Internal("the progress file is not a JSON object");
   Progress progress;
-  for (auto [key, field] : {std::pair{"runId", &progress.run_id}, {"phase", &progress.phase},
-                            {"phaseSince", &progress.phase_since}, {"step", &progress.step},
+  for (auto [key, field] : {std::pair{"runId", &progress.run_id},
+                            {"phase", &progress.phase},
+                            {"phaseSince", &progress.phase_since},
+                            {"step", &progress.step},
                             {"stepSince", &progress.step_since}}) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_string()) {
@@ -84,8 +86,8 @@ void ProgressFile::StepStarted(std::string_view step) {
 
 void ProgressFile::Write() {
   // 0600 in 0700, like state.json.
-  [[maybe_unused]] auto written = WriteFileAtomically(file_, ProgressToJson(progress_), std::filesystem::perms(0600),
-                                                      std::filesystem::perms(0700));
+  [[maybe_unused]] auto written =
+      WriteFileAtomically(file_, ProgressToJson(progress_), std::filesystem::perms(0600), std::filesystem::perms(0700));
 }
 
 }  // namespace nodeboot::run

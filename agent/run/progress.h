@@ -18,9 +18,9 @@ namespace nodeboot::run {
 
 struct Progress {
   std::string run_id;
-  std::string phase;  // a phase name, or "report" for the report step after the phases
+  std::string phase;        // a phase name, or "report" for the report step after the phases
   std::string phase_since;  // UTC, RFC 3339
-  std::string step;  // the command under way (masked, at most 160 characters); empty between commands
+  std::string step;         // the command under way (masked, at most 160 characters); empty between commands
   std::string step_since;
 };
 

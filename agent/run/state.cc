@@ -60,7 +60,8 @@ Enum EnumOf(const std::array<std::pair<Enum, std::string_view>, N>& table, const
       if (name == text) return e;
     }
   }
-  throw NotAStateFile{fmt::format("{}: unknown status {}", where, j.dump(-1, ' ', false, json::error_handler_t::replace))};
+  throw NotAStateFile{
+      fmt::format("{}: unknown status {}", where, j.dump(-1, ' ', false, json::error_handler_t::replace))};
 }
 
 const json& Required(const json& j, std::string_view key, json::value_t type, std::string_view where) {
@@ -149,8 +150,8 @@ RunRecord RunFromJson(const json& j) {
     r.phases.push_back(PhaseFromJson(phases[i], fmt::format("lastRun.phases[{}]", i)));
   }
   const json& report = Required(j, "report", json::value_t::object, where);
-  r.report.status = EnumOf(kReportStatuses, Required(report, "status", json::value_t::string, "lastRun.report"),
-                           "lastRun.report");
+  r.report.status =
+      EnumOf(kReportStatuses, Required(report, "status", json::value_t::string, "lastRun.report"), "lastRun.report");
   r.report.detail = report.value("detail", "");
   if (j.contains("warnings")) r.warnings = j["warnings"].get<std::vector<std::string>>();
   return r;

@@ -33,7 +33,7 @@ enum class PhaseStatus {
 };
 enum class RunStatus { kRunning, kSucceeded, kFailed, kInterrupted, kRebooting };
 enum class ReportStatus {
-  kSending,        // the report step has not finished (on disk only while it runs)
+  kSending,  // the report step has not finished (on disk only while it runs)
   kDelivered,
   kPending,        // waiting in the outbox
   kFailed,         // refused by the task service (kept aside)
@@ -57,10 +57,11 @@ struct PhaseRecord {
   std::string error_message;
   std::vector<std::string> output;  // the step's own output (failures keep it), redacted
   std::string run_id;
-  bool reboot_requested = false;    // a script that succeeded asked for a reboot
+  bool reboot_requested = false;  // a script that succeeded asked for a reboot
 
-  bool Ended() const { return status == PhaseStatus::kSucceeded || status == PhaseStatus::kFailed ||
-                              status == PhaseStatus::kInterrupted; }
+  bool Ended() const {
+    return status == PhaseStatus::kSucceeded || status == PhaseStatus::kFailed || status == PhaseStatus::kInterrupted;
+  }
 };
 
 struct ReportRecord {

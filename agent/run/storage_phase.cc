@@ -33,21 +33,33 @@ nlohmann::json PlanJson(const storage::Plan& plan) {
   using nlohmann::json;
   json disks = json::array();
   for (const auto& disk : plan.disks) {
-    disks.push_back({{"device", disk.disk.device}, {"serial", disk.disk.serial}, {"sizeBytes", disk.disk.size_bytes},
-                     {"kind", disk.attributes.kind}, {"usable", disk.usable}, {"reason", disk.reason},
-                     {"selector", disk.selector}, {"bus", storage::BusName(disk.disk.bus)}, {"wwid", disk.disk.wwid},
+    disks.push_back({{"device", disk.disk.device},
+                     {"serial", disk.disk.serial},
+                     {"sizeBytes", disk.disk.size_bytes},
+                     {"kind", disk.attributes.kind},
+                     {"usable", disk.usable},
+                     {"reason", disk.reason},
+                     {"selector", disk.selector},
+                     {"bus", storage::BusName(disk.disk.bus)},
+                     {"wwid", disk.disk.wwid},
                      {"matchedBy", disk.attributes.source}});
   }
   json groups = json::array();
   for (const auto& group : plan.groups) {
     json volumes = json::array();
     for (const auto& volume : group.volumes) {
-      volumes.push_back({{"space", storage::Name(volume.space)}, {"lv", volume.lv}, {"extents", volume.extents},
-                         {"stripes", volume.stripes}, {"mountPoint", volume.mount_point},
+      volumes.push_back({{"space", storage::Name(volume.space)},
+                         {"lv", volume.lv},
+                         {"extents", volume.extents},
+                         {"stripes", volume.stripes},
+                         {"mountPoint", volume.mount_point},
                          {"filesystem", storage::Name(volume.filesystem)}});
     }
-    groups.push_back({{"name", group.name}, {"devices", group.devices}, {"extents", group.extents},
-                      {"extentsPredicted", group.extents_predicted}, {"volumes", volumes}});
+    groups.push_back({{"name", group.name},
+                      {"devices", group.devices},
+                      {"extents", group.extents},
+                      {"extentsPredicted", group.extents_predicted},
+                      {"volumes", volumes}});
   }
   json actions = json::array();
   for (const auto& step : plan.steps) {
@@ -68,7 +80,9 @@ class StoragePhase : public Phase {
   std::string_view name() const override { return "storage"; }
   bool is_script() const override { return false; }
   std::string NothingToDo(const config::NodeConfig& config) const override {
-    return config.node_template.storage ? "" : "no storage spec in nodeTemplate (neither storage nor DockerLVMConfigOverride)";
+    return config.node_template.storage
+               ? ""
+               : "no storage spec in nodeTemplate (neither storage nor DockerLVMConfigOverride)";
   }
 
   PhaseOutcome Run(PhaseContext& context) override {
@@ -92,9 +106,13 @@ int PrintPlan(const std::string& root, const std::string& config_path, bool json
     return exit_code::kInvalidConfig;
   }
   if (!loaded.config.node_template.storage) {
-    if (json) fmt::print("{}\n", nlohmann::json{{"disks", nlohmann::json::array()}, {"groups", nlohmann::json::array()},
-                                                {"actions", nlohmann::json::array()}}.dump());
-    else fmt::print("no storage spec in nodeTemplate: the storage phase has nothing to do\n");
+    if (json)
+      fmt::print("{}\n", nlohmann::json{{"disks", nlohmann::json::array()},
+                                        {"groups", nlohmann::json::array()},
+                                        {"actions", nlohmann::json::array()}}
+                             .dump());
+    else
+      fmt::print("no storage spec in nodeTemplate: the storage phase has nothing to do\n");
     return exit_code::kOk;
   }
   auto runner = MakeRealCommandRunner();
@@ -114,8 +132,8 @@ int PrintPlan(const std::string& root, const std::string& config_path, bool json
                                 : disk.selector.empty() ? "usable, not selected"
                                 : disk.reason.empty()   ? "selector " + disk.selector
                                                         : "selector " + disk.selector + ": " + disk.reason;
-    fmt::print("disk {} {} GiB {} serial={}: {}\n", disk.disk.device, storage::GiB(disk.disk.size_bytes), disk.attributes.kind,
-               disk.disk.serial, verdict);
+    fmt::print("disk {} {} GiB {} serial={}: {}\n", disk.disk.device, storage::GiB(disk.disk.size_bytes),
+               disk.attributes.kind, disk.disk.serial, verdict);
   }
   for (const auto& group : plan->groups) {
     fmt::print("group {} on {} ({} extents{})\n", group.name, fmt::join(group.devices, ", "), group.extents,

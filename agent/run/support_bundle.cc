@@ -29,8 +29,7 @@ constexpr std::uintmax_t kLogTailBytes = 8 << 20;
 constexpr size_t kMinBase64Run = 80;
 
 bool IsBase64Char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' ||
-         c == '-' || c == '_';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_';
 }
 
 std::string MaskLongBase64Runs(std::string_view text) {
@@ -59,8 +58,7 @@ Result<std::string> ReadTail(const fs::path& path, std::uintmax_t max_bytes, std
   std::error_code ec;
   const auto status = fs::symlink_status(path, ec);
   if (!fs::exists(status)) return Error::Internal("absent");
-  if (!fs::is_regular_file(status))
-    return Error::Internal("not a regular file (a link or a directory): not read");
+  if (!fs::is_regular_file(status)) return Error::Internal("not a regular file (a link or a directory): not read");
   const std::uintmax_t size = fs::file_size(path, ec);
   if (ec) return Error::Internal(ec.message());
   std::ifstream in(path, std::ios::binary);
@@ -71,8 +69,7 @@ Result<std::string> ReadTail(const fs::path& path, std::uintmax_t max_bytes, std
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (size > max_bytes) {
-    if (auto first_newline = text.find('\n'); first_newline != std::string::npos)
-      text.erase(0, first_newline + 1);
+    if (auto first_newline = text.find('\n'); first_newline != std::string::npos) text.erase(0, first_newline + 1);
   }
   return text;
 }
@@ -88,25 +85,21 @@ Result<std::string> Capture(CommandRunner& runner, std::vector<std::string> argv
   command.changes_system = false;
   auto result = runner.Run(command);
   if (!result) return std::move(result).error();
-  if (result->timed_out)
-    return Error::Internal(fmt::format("did not finish within {} s", timeout.count()));
+  if (result->timed_out) return Error::Internal(fmt::format("did not finish within {} s", timeout.count()));
   if (!any_exit_code && !result->ok()) {
     return Error::Internal(fmt::format("exit {}: {}", result->exit_code, result->FirstErrorLine()));
   }
-  if (result->out.empty())
-    return Error::Internal(fmt::format("printed nothing: {}", result->FirstErrorLine()));
+  if (result->out.empty()) return Error::Internal(fmt::format("printed nothing: {}", result->FirstErrorLine()));
   return std::move(result->out);
 }
 
 Status FsyncPath(const fs::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0)
-    return Error::Internal(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
+  if (fd < 0) return Error::Internal(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  if (rc != 0)
-    return Error::Internal(fmt::format("fsync {}: {}", path.string(), std::strerror(err)));
+  if (rc != 0) return Error::Internal(fmt::format("fsync {}: {}", path.string(), std::strerror(err)));
   return Ok();
 }
 
@@ -117,8 +110,8 @@ class StagingDir {
     NB_TRY(CreateDirectories(parent, fs::perms(0755)));
     std::string pattern = (parent / "support-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {  // 0700
-      return Error::Internal(fmt::format("create a staging directory in {}: {}", parent.string(),
-                                         std::strerror(errno)));
+      return Error::Internal(
+          fmt::format("create a staging directory in {}: {}", parent.string(), std::strerror(errno)));
     }
     return StagingDir(pattern);
   }
@@ -140,8 +133,7 @@ class StagingDir {
 std::string BundleFileName(std::string_view hostname, std::chrono::system_clock::time_point now) {
   std::string host;
   for (const char c : hostname) {
-    host +=
-        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
+    host += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
   }
   if (host.empty()) host = "unknown";
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
@@ -159,9 +151,8 @@ std::string RedactConfigText(std::string_view text, const std::vector<std::strin
   return MaskLongBase64Runs(ThoroughRedactor(all).Redact(text));
 }
 
-std::string ManifestText(const std::vector<BundleMember>& members,
-                         const std::vector<SkippedMember>& skipped, std::string_view hostname,
-                         std::chrono::system_clock::time_point now, std::string_view root) {
+std::string ManifestText(const std::vector<BundleMember>& members, const std::vector<SkippedMember>& skipped,
+                         std::string_view hostname, std::chrono::system_clock::time_point now, std::string_view root) {
   std::string text = fmt::format(
       "nodeboot support bundle\n"
       "created {} on host {} by nodeboot {}, root {}\n"
@@ -169,8 +160,7 @@ std::string ManifestText(const std::vector<BundleMember>& members,
       "bootstrap token, install scripts, URL credentials) and their base64 forms read \"***\".\n\n"
       "included:\n",
       FormatUtc(now), hostname, NODEBOOT_VERSION, root);
-  for (const auto& member : members)
-    text += fmt::format("  {:<22} {}\n", member.name, member.source);
+  for (const auto& member : members) text += fmt::format("  {:<22} {}\n", member.name, member.source);
   text += "  MANIFEST               this file\n";
   text += "skipped:\n";
   if (skipped.empty()) text += "  (nothing)\n";
@@ -191,8 +181,8 @@ Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundle
   std::vector<std::string> scripts;
   if (loaded.ok()) {
     secrets = loaded.config.SecretValues();
-    for (const auto* script : {&loaded.config.node_template.pre_install_script,
-                               &loaded.config.node_template.post_install_script}) {
+    for (const auto* script :
+         {&loaded.config.node_template.pre_install_script, &loaded.config.node_template.post_install_script}) {
       if (*script && !(*script)->empty()) scripts.push_back((*script)->Reveal());
     }
   }
@@ -205,27 +195,25 @@ Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundle
   if (auto log = ReadTail(paths.Host(Paths::kLogFile), kLogTailBytes, note)) {
     add("nodeboot.log", paths.Host(Paths::kLogFile).string() + note, *log);
   } else {
-    skipped.push_back({"nodeboot.log", fmt::format("{}: {}", paths.Host(Paths::kLogFile).string(),
-                                                   log.error().message)});
+    skipped.push_back(
+        {"nodeboot.log", fmt::format("{}: {}", paths.Host(Paths::kLogFile).string(), log.error().message)});
   }
   if (auto state = ReadTail(paths.Host(Paths::kStateFile), 64 << 20, note)) {
     add("state.json", paths.Host(Paths::kStateFile).string(), *state);
   } else {
-    skipped.push_back({"state.json", fmt::format("{}: {}", paths.Host(Paths::kStateFile).string(),
-                                                 state.error().message)});
+    skipped.push_back(
+        {"state.json", fmt::format("{}: {}", paths.Host(Paths::kStateFile).string(), state.error().message)});
   }
 
   // nodeboot's own reading commands, as the operator would run them.
-  const auto self = [&](std::string name, std::vector<std::string> args, seconds timeout,
-                        bool any_exit_code) {
+  const auto self = [&](std::string name, std::vector<std::string> args, seconds timeout, bool any_exit_code) {
     std::vector<std::string> argv{options.self_binary};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string source = "nodeboot " + FormatArgv(args);
     if (auto out = Capture(runner, argv, timeout, any_exit_code)) {
       add(std::move(name), source, *out);
     } else {
-      skipped.push_back(
-          {std::move(name), redactor.Redact(fmt::format("{}: {}", source, out.error().message))});
+      skipped.push_back({std::move(name), redactor.Redact(fmt::format("{}: {}", source, out.error().message))});
     }
   };
   self("status.json", {"status", "--root", root, "--output", "json"}, seconds(30), true);
@@ -235,15 +223,13 @@ Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundle
     // bundle.
     self("plan.json", {"plan", "--root", root, "--output", "json"}, seconds(60), false);
   } else {
-    skipped.push_back(
-        {"plan.json", "the config does not load, so there is no storage spec to plan"});
+    skipped.push_back({"plan.json", "the config does not load, so there is no storage spec to plan"});
   }
   if (paths.root() != fs::path("/")) {
-    skipped.push_back(
-        {"systemctl-status.txt", "--root is not /: systemd knows the units of this machine only"});
+    skipped.push_back({"systemctl-status.txt", "--root is not /: systemd knows the units of this machine only"});
   } else if (auto out = Capture(runner,
-                                {"systemctl", "status", "--no-pager", "--full", "--lines=50",
-                                 "nodeboot.service", "nodeboot-report.timer"},
+                                {"systemctl", "status", "--no-pager", "--full", "--lines=50", "nodeboot.service",
+                                 "nodeboot-report.timer"},
                                 seconds(30), true)) {
     add("systemctl-status.txt", "systemctl status nodeboot.service nodeboot-report.timer", *out);
   } else {
@@ -256,11 +242,9 @@ Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundle
   if (!fs::exists(config_file, ec)) {
     skipped.push_back({"config.yaml", fmt::format("{} does not exist", config_file.string())});
   } else if (!loaded.ok()) {
-    skipped.push_back(
-        {"config.yaml",
-         fmt::format("{} does not load ({} error(s); `nodeboot validate` lists them): "
-                     "its secrets are unknown, so it is left out",
-                     config_file.string(), loaded.errors.size())});
+    skipped.push_back({"config.yaml", fmt::format("{} does not load ({} error(s); `nodeboot validate` lists them): "
+                                                  "its secrets are unknown, so it is left out",
+                                                  config_file.string(), loaded.errors.size())});
   } else if (auto text = ReadFile(config_file, 16 << 20)) {
     members.push_back({"config.yaml", config_file.string() + " (secrets replaced by ***)",
                        RedactConfigText(*text, secrets, scripts)});
@@ -270,25 +254,21 @@ Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundle
 
   // Stage, pack, rename into place.
   const std::string file_name = BundleFileName(options.hostname, options.now);
-  const std::string top =
-      file_name.substr(0, file_name.size() - std::string_view(".tar.gz").size());
+  const std::string top = file_name.substr(0, file_name.size() - std::string_view(".tar.gz").size());
   NB_TRY_ASSIGN(StagingDir staging, StagingDir::Create(paths.Host("/run/nodeboot")));
   const fs::path dir = staging.path() / top;
   NB_TRY(CreateDirectories(dir, fs::perms(0700)));
   for (const auto& member : members) {
-    NB_TRY(
-        WriteFileAtomically(dir / member.name, member.content, fs::perms(0600), fs::perms(0700)));
+    NB_TRY(WriteFileAtomically(dir / member.name, member.content, fs::perms(0600), fs::perms(0700)));
   }
-  NB_TRY(WriteFileAtomically(dir / "MANIFEST",
-                             ManifestText(members, skipped, options.hostname, options.now, root),
+  NB_TRY(WriteFileAtomically(dir / "MANIFEST", ManifestText(members, skipped, options.hostname, options.now, root),
                              fs::perms(0600), fs::perms(0700)));
 
-  fs::path output = options.output_file.empty() ? paths.Host(Paths::kStateDir) / file_name
-                                                : fs::path(options.output_file);
+  fs::path output =
+      options.output_file.empty() ? paths.Host(Paths::kStateDir) / file_name : fs::path(options.output_file);
   if (options.output_file.empty()) NB_TRY(CreateDirectories(output.parent_path(), fs::perms(0700)));
   // The temporary file is made 0600 before tar writes into it (tar keeps an existing file's mode).
-  std::string temp =
-      (output.parent_path() / ("." + output.filename().string() + ".tmp.XXXXXX")).string();
+  std::string temp = (output.parent_path() / ("." + output.filename().string() + ".tmp.XXXXXX")).string();
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) return Error::Internal(fmt::format("create {}: {}", temp, std::strerror(errno)));
   ::close(fd);
@@ -298,32 +278,18 @@ Result<SupportBundle> WriteSupportBundle(const Paths& paths, const SupportBundle
     return Error::Internal(std::move(message));
   };
   Command tar;
-  tar.argv = {"tar",
-              "--create",
-              "--gzip",
-              "--force-local",
-              "--file",
-              temp,
-              "--owner=0",
-              "--group=0",
-              "--numeric-owner",
-              "--directory",
-              staging.path().string(),
-              top};
+  tar.argv = {"tar",       "--create",        "--gzip",      "--force-local",         "--file", temp, "--owner=0",
+              "--group=0", "--numeric-owner", "--directory", staging.path().string(), top};
   tar.timeout = std::chrono::minutes(5);
   auto packed = runner.Run(tar);
   if (!packed) return fail(packed.error().message);
-  if (!packed->ok())
-    return fail(
-        fmt::format("tar {}: exit {}: {}", temp, packed->exit_code, packed->FirstErrorLine()));
-  if (::chmod(temp.c_str(), 0600) != 0)
-    return fail(fmt::format("chmod {}: {}", temp, std::strerror(errno)));
+  if (!packed->ok()) return fail(fmt::format("tar {}: exit {}: {}", temp, packed->exit_code, packed->FirstErrorLine()));
+  if (::chmod(temp.c_str(), 0600) != 0) return fail(fmt::format("chmod {}: {}", temp, std::strerror(errno)));
   if (auto synced = FsyncPath(temp, O_RDONLY); !synced) return fail(synced.error().message);
   if (::rename(temp.c_str(), output.c_str()) != 0) {
     return fail(fmt::format("rename {} to {}: {}", temp, output.string(), std::strerror(errno)));
   }
-  NB_TRY(FsyncPath(output.parent_path().empty() ? fs::path(".") : output.parent_path(),
-                   O_RDONLY | O_DIRECTORY));
+  NB_TRY(FsyncPath(output.parent_path().empty() ? fs::path(".") : output.parent_path(), O_RDONLY | O_DIRECTORY));
   return SupportBundle{output, members.size() + 1, std::move(skipped)};
 }
 

@@ -45,9 +45,8 @@ struct SkippedMember {
 };
 
 // The MANIFEST's text. Pure.
-std::string ManifestText(const std::vector<BundleMember>& members,
-                         const std::vector<SkippedMember>& skipped, std::string_view hostname,
-                         std::chrono::system_clock::time_point now, std::string_view root);
+std::string ManifestText(const std::vector<BundleMember>& members, const std::vector<SkippedMember>& skipped,
+                         std::string_view hostname, std::chrono::system_clock::time_point now, std::string_view root);
 
 struct SupportBundleOptions {
   std::string output_file;  // empty: /var/lib/nodeboot/<BundleFileName> under the root

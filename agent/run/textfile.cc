@@ -46,14 +46,22 @@ size_t Utf8Length(std::string_view text, size_t i) {
   if (lead < 0x80) return 1;
   size_t length = 0;
   unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-  else if (lead == 0xE0) length = 3, low = 0xA0;
-  else if (lead == 0xED) length = 3, high = 0x9F;  // no surrogates
-  else if (lead >= 0xE1 && lead <= 0xEF) length = 3;
-  else if (lead == 0xF0) length = 4, low = 0x90;
-  else if (lead == 0xF4) length = 4, high = 0x8F;
-  else if (lead >= 0xF1 && lead <= 0xF3) length = 4;
-  else return 0;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
+  else if (lead == 0xE0)
+    length = 3, low = 0xA0;
+  else if (lead == 0xED)
+    length = 3, high = 0x9F;  // no surrogates
+  else if (lead >= 0xE1 && lead <= 0xEF)
+    length = 3;
+  else if (lead == 0xF0)
+    length = 4, low = 0x90;
+  else if (lead == 0xF4)
+    length = 4, high = 0x8F;
+  else if (lead >= 0xF1 && lead <= 0xF3)
+    length = 4;
+  else
+    return 0;
   if (i + length > text.size()) return 0;
   if (byte(i + 1) < low || byte(i + 1) > high) return 0;
   for (size_t k = 2; k < length; ++k) {
@@ -97,9 +105,12 @@ std::string EscapeLabelValue(std::string_view value) {
   out.reserve(value.size());
   for (size_t i = 0; i < value.size();) {
     const char c = value[i];
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
     else {
       const size_t length = Utf8Length(value, i);
       if (length == 0) {
@@ -139,7 +150,8 @@ std::string RenderTextfile(const RunRecord& run, std::string_view node_name, std
   for (const auto& phase : run.phases) {
     if (phase.started_at.empty()) continue;
     if (!any_started) {
-      out.Family("nodeboot_phase_duration_seconds", "How long each phase that ran in the last nodeboot run took, in seconds.");
+      out.Family("nodeboot_phase_duration_seconds",
+                 "How long each phase that ran in the last nodeboot run took, in seconds.");
       any_started = true;
     }
     out.Sample("nodeboot_phase_duration_seconds", {{"phase", phase.name}}, Seconds(phase.duration_ms));

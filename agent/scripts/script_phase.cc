@@ -13,19 +13,28 @@ namespace nodeboot::scripts {
 namespace {
 
 struct ScriptKind {
-  const char* phase;         // "preInstall"
-  const char* config_key;    // "alpha.cce/preInstall"
-  const char* failed_code;   // catalog codes
+  const char* phase;        // "preInstall"
+  const char* config_key;   // "alpha.cce/preInstall"
+  const char* failed_code;  // catalog codes
   const char* timeout_code;
   const char* interrupted_code;
   int failed_exit;
   int timeout_exit;
 };
 
-constexpr ScriptKind kPre{"preInstall", "alpha.cce/preInstall", "NB-PREINSTALL-FAILED", "NB-PREINSTALL-TIMEOUT",
-                          "NB-PREINSTALL-INTERRUPTED", exit_code::kPreInstallFailed, exit_code::kPreInstallTimedOut};
-constexpr ScriptKind kPost{"postInstall", "alpha.cce/postInstall", "NB-POSTINSTALL-FAILED", "NB-POSTINSTALL-TIMEOUT",
-                           "NB-POSTINSTALL-INTERRUPTED", exit_code::kPostInstallFailed,
+constexpr ScriptKind kPre{"preInstall",
+                          "alpha.cce/preInstall",
+                          "NB-PREINSTALL-FAILED",
+                          "NB-PREINSTALL-TIMEOUT",
+                          "NB-PREINSTALL-INTERRUPTED",
+                          exit_code::kPreInstallFailed,
+                          exit_code::kPreInstallTimedOut};
+constexpr ScriptKind kPost{"postInstall",
+                           "alpha.cce/postInstall",
+                           "NB-POSTINSTALL-FAILED",
+                           "NB-POSTINSTALL-TIMEOUT",
+                           "NB-POSTINSTALL-INTERRUPTED",
+                           exit_code::kPostInstallFailed,
                            exit_code::kPostInstallTimedOut};
 
 // A script asks for a reboot by creating this file ($NODEBOOT_REBOOT_REQUEST) and exiting 0:
@@ -80,17 +89,19 @@ class ScriptPhase : public run::Phase {
   run::PhaseOutcome Run(run::PhaseContext& context) override {
     const Secret& script = *Script(context.config);
     const std::string host_path = fmt::format("/var/lib/nodeboot/scripts/{}", kind_.phase);
-    if (auto written = context.files.Write(host_path, script.Reveal(), std::filesystem::perms(0700),
-                                           std::filesystem::perms(0700));
+    if (auto written =
+            context.files.Write(host_path, script.Reveal(), std::filesystem::perms(0700), std::filesystem::perms(0700));
         !written) {
-      return {Error{kind_.failed_code, fmt::format("{} script: {}", kind_.phase, written.error().message), kind_.failed_exit}, {}};
+      return {Error{kind_.failed_code, fmt::format("{} script: {}", kind_.phase, written.error().message),
+                    kind_.failed_exit},
+              {}};
     }
     const std::string path = context.files.Real(host_path).string();
 
     Command command;
     // The kernel honours a shebang when the file is executed; anything else is bash's.
     command.argv = script.Reveal().starts_with("#!") ? std::vector<std::string>{path}
-                                                       : std::vector<std::string>{"/bin/bash", path};
+                                                     : std::vector<std::string>{"/bin/bash", path};
     const auto reboot_request = context.files.Real(kRebootRequest);
     std::error_code ignored;
     if (!context.dry_run) std::filesystem::remove(reboot_request, ignored);  // an old request is not this one's
@@ -99,7 +110,7 @@ class ScriptPhase : public run::Phase {
                    {"NODEBOOT_INSTANCE_ID", context.identity.instance_id},
                    {"NODEBOOT_REBOOT_REQUEST", reboot_request.string()}};
     const int timeout_seconds = which_ == Which::kPreInstall ? context.config.scripts.pre_install_timeout_seconds
-                                                              : context.config.scripts.post_install_timeout_seconds;
+                                                             : context.config.scripts.post_install_timeout_seconds;
     command.timeout = std::chrono::seconds(timeout_seconds);
     command.kill_grace = kKillGrace;
     OutputTail tail;
@@ -126,9 +137,8 @@ class ScriptPhase : public run::Phase {
     }
     if (!context.dry_run) {
       command.on_start = [&pid_file](int pid) {
-        [[maybe_unused]] auto ignored_status = WriteFileAtomically(pid_file, fmt::format("{}\n", pid),
-                                                                   std::filesystem::perms(0600),
-                                                                   std::filesystem::perms(0700));
+        [[maybe_unused]] auto ignored_status = WriteFileAtomically(
+            pid_file, fmt::format("{}\n", pid), std::filesystem::perms(0600), std::filesystem::perms(0700));
       };
     }
     auto result = context.runner.Run(command);
@@ -163,7 +173,8 @@ class ScriptPhase : public run::Phase {
               tail.Lines()};
     }
     // Asked for only by a script that succeeded; the request is consumed here.
-    const bool reboot = !context.dry_run && std::filesystem::exists(std::filesystem::symlink_status(reboot_request, ignored));
+    const bool reboot =
+        !context.dry_run && std::filesystem::exists(std::filesystem::symlink_status(reboot_request, ignored));
     if (reboot) std::filesystem::remove(reboot_request, ignored);
     return {Ok(), {}, reboot};
   }

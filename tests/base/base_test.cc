@@ -25,11 +25,14 @@ TEST(Base64, DecodesStandardPaddedText) {
 }
 
 TEST(Base64, RefusesEverythingNonCanonical) {
-  struct Case { const char* input; const char* why; };
-  for (const Case& c : {Case{"bHMgLWw", "multiple of 4"}, Case{"bHMg LWw=", "whitespace at offset 4"},
-                        Case{"bHMgLW*=", "0x2a at offset 6"}, Case{"bH=gLWw=", "misplaced '='"},
-                        Case{"YQ==YQ==", "misplaced '='"}, Case{"YR==", "non-zero padding bits"},
-                        Case{"bHMgLWw_", "0x5f"}, Case{"=AAA", "misplaced '='"}}) {
+  struct Case {
+    const char* input;
+    const char* why;
+  };
+  for (const Case& c :
+       {Case{"bHMgLWw", "multiple of 4"}, Case{"bHMg LWw=", "whitespace at offset 4"},
+        Case{"bHMgLW*=", "0x2a at offset 6"}, Case{"bH=gLWw=", "misplaced '='"}, Case{"YQ==YQ==", "misplaced '='"},
+        Case{"YR==", "non-zero padding bits"}, Case{"bHMgLWw_", "0x5f"}, Case{"=AAA", "misplaced '='"}}) {
     auto decoded = DecodeBase64(c.input);
     ASSERT_FALSE(decoded) << c.input;
     EXPECT_NE(decoded.error().message.find(c.why), std::string::npos) << c.input << ": " << decoded.error().message;
@@ -115,10 +118,9 @@ TEST(Logging, JournalEntryCarriesTheRunThePhaseAndTheCode) {
                                           .run_id = "r-1",
                                           .phase = "storage",
                                           .code = "NB-STORAGE-UNSAFE-DISK"});
-  EXPECT_EQ(fields, (std::vector<std::string>{"MESSAGE=phase storage: failed after 12 ms: sdb holds data",
-                                              "PRIORITY=3", "SYSLOG_IDENTIFIER=nodeboot", "SYSLOG_FACILITY=3",
-                                              "NODEBOOT_RUN_ID=r-1", "NODEBOOT_PHASE=storage",
-                                              "NODEBOOT_CODE=NB-STORAGE-UNSAFE-DISK"}));
+  EXPECT_EQ(fields, (std::vector<std::string>{"MESSAGE=phase storage: failed after 12 ms: sdb holds data", "PRIORITY=3",
+                                              "SYSLOG_IDENTIFIER=nodeboot", "SYSLOG_FACILITY=3", "NODEBOOT_RUN_ID=r-1",
+                                              "NODEBOOT_PHASE=storage", "NODEBOOT_CODE=NB-STORAGE-UNSAFE-DISK"}));
 }
 
 TEST(Logging, JournalEntryLeavesOutWhatTheLineDoesNotBelongTo) {

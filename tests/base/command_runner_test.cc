@@ -78,9 +78,7 @@ TEST(RealCommandRunner, SeparatesStdoutAndStderr) {
 TEST(RealCommandRunner, StreamsLinesInOrderWithTheirStream) {
   std::vector<std::pair<OutputStream, std::string>> lines;
   Command command = Shell("echo one; sleep 0.05; echo two >&2; sleep 0.05; echo; printf three");
-  command.on_line = [&](OutputStream stream, std::string_view line) {
-    lines.emplace_back(stream, std::string(line));
-  };
+  command.on_line = [&](OutputStream stream, std::string_view line) { lines.emplace_back(stream, std::string(line)); };
   RunOk(command);
   const std::vector<std::pair<OutputStream, std::string>> expected = {
       {OutputStream::kStdout, "one"},
@@ -93,8 +91,7 @@ TEST(RealCommandRunner, StreamsLinesInOrderWithTheirStream) {
 TEST(RealCommandRunner, KeepsOnlyTheTailAndChunksLongLines) {
   // 1 MiB without a newline on stdout, and 1 MB on stderr at the same time: reading both
   // pipes concurrently is what keeps this from deadlocking.
-  Command command =
-      Shell("head -c 1000000 /dev/zero >&2; head -c 1048576 /dev/zero | tr '\\0' a; printf END");
+  Command command = Shell("head -c 1000000 /dev/zero >&2; head -c 1048576 /dev/zero | tr '\\0' a; printf END");
   command.capture_bytes = 1024;
   size_t longest = 0;
   size_t streamed = 0;
@@ -113,8 +110,7 @@ TEST(RealCommandRunner, KeepsOnlyTheTailAndChunksLongLines) {
 
 TEST(RealCommandRunner, PassesEnvironmentAndForcesCLocale) {
   ::setenv("NODEBOOT_TEST_INHERITED", "inherited", 1);
-  Command command =
-      Shell("printf '%s|%s|%s' \"$NODEBOOT_TEST_INHERITED\" \"$NODE_NAME\" \"$LC_ALL\"");
+  Command command = Shell("printf '%s|%s|%s' \"$NODEBOOT_TEST_INHERITED\" \"$NODE_NAME\" \"$LC_ALL\"");
   command.env = {{"NODE_NAME", "worker 1"}, {"LC_ALL", "de_DE.UTF-8"}};
   EXPECT_EQ(RunOk(command).out, "inherited|worker 1|C");
   ::unsetenv("NODEBOOT_TEST_INHERITED");
@@ -301,9 +297,8 @@ TEST(FormatArgv, PastedIntoAShellGivesBackTheWords) {
 }
 
 TEST(CommandResult, FirstErrorLinePrefersStderr) {
-  EXPECT_EQ(
-      (CommandResult{.out = "out\n", .err = "\n  \n  boom: no space \nmore\n"}).FirstErrorLine(),
-      "boom: no space");
+  EXPECT_EQ((CommandResult{.out = "out\n", .err = "\n  \n  boom: no space \nmore\n"}).FirstErrorLine(),
+            "boom: no space");
   EXPECT_EQ((CommandResult{.out = "\n first out \n", .err = " \n"}).FirstErrorLine(), "first out");
   EXPECT_EQ((CommandResult{.out = "only", .err = ""}).FirstErrorLine(), "only");
   EXPECT_EQ(CommandResult{}.FirstErrorLine(), "");
@@ -313,14 +308,17 @@ TEST(CommandResult, FirstErrorLinePrefersStderr) {
 TEST(CommandResult, FirstErrorLineKeepsTheListItIntroduces) {
   const std::string kubeadm =
       "error execution phase preflight: [preflight] Some fatal errors occurred:\n"
-      "\t[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]: /etc/kubernetes/bootstrap-kubelet.conf already exists\n"
+      "\t[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]: /etc/kubernetes/bootstrap-kubelet.conf already "
+      "exists\n"
       "\t[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: /etc/kubernetes/pki/ca.crt already exists\n"
-      "[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n"
+      "[preflight] If you know what you are doing, you can make a check non-fatal with "
+      "`--ignore-preflight-errors=...`\n"
       "To see the stack trace of this error execute with --v=5 or higher\n";
-  EXPECT_EQ((CommandResult{.out = "", .err = kubeadm}).FirstErrorLine(),
-            "error execution phase preflight: [preflight] Some fatal errors occurred: "
-            "[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]: /etc/kubernetes/bootstrap-kubelet.conf "
-            "already exists; [ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: /etc/kubernetes/pki/ca.crt already exists");
+  EXPECT_EQ(
+      (CommandResult{.out = "", .err = kubeadm}).FirstErrorLine(),
+      "error execution phase preflight: [preflight] Some fatal errors occurred: "
+      "[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]: /etc/kubernetes/bootstrap-kubelet.conf "
+      "already exists; [ERROR FileAvailable--etc-kubernetes-pki-ca.crt]: /etc/kubernetes/pki/ca.crt already exists");
   // At most three listed lines; a colon line with nothing indented after it stays as it is.
   EXPECT_EQ((CommandResult{.out = "", .err = "errors:\n a\n b\n c\n d\n"}).FirstErrorLine(), "errors: a; b; c");
   EXPECT_EQ((CommandResult{.out = "", .err = "usage:\nnot indented\n"}).FirstErrorLine(), "usage:");
@@ -331,8 +329,7 @@ TEST(DryRunCommandRunner, PrintsWhatWouldChangeTheSystemAndRunsReads) {
   const TempDir dir;
   const auto real = MakeRealCommandRunner();
   std::vector<std::string> printed;
-  const auto dry =
-      MakeDryRunCommandRunner(*real, [&](const std::string& s) { printed.push_back(s); });
+  const auto dry = MakeDryRunCommandRunner(*real, [&](const std::string& s) { printed.push_back(s); });
 
   const std::string file = (dir.path() / "created by touch").string();
   auto touch = dry->Run(Argv({"touch", file}));

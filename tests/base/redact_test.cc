@@ -1,7 +1,8 @@
+#include "agent/base/redact.h"
+
 #include <gtest/gtest.h>
 
 #include "agent/base/output_tail.h"
-#include "agent/base/redact.h"
 
 namespace nodeboot {
 namespace {
@@ -13,9 +14,7 @@ TEST(Redactor, MasksEverySecretOccurrence) {
   EXPECT_EQ(redactor.Redact("nothing here"), "nothing here");
 }
 
-TEST(Redactor, ShortValuesAreNotMasked) {
-  EXPECT_EQ(Redactor({"ab"}).Redact("abba"), "abba");
-}
+TEST(Redactor, ShortValuesAreNotMasked) { EXPECT_EQ(Redactor({"ab"}).Redact("abba"), "abba"); }
 
 TEST(Redactor, MultiLineSecretsAreMaskedByDistinctiveLines) {
   const Redactor redactor({"#!/bin/sh\nexport PASSWORD=hunter2hunter2\nexit 0\n"});

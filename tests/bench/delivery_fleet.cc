@@ -122,9 +122,7 @@ class Simulation {
     int64_t at;
     uint64_t sequence;  // ties in time run in the order they were scheduled
     Task* task;
-    bool operator>(const Event& other) const {
-      return at != other.at ? at > other.at : sequence > other.sequence;
-    }
+    bool operator>(const Event& other) const { return at != other.at ? at > other.at : sequence > other.sequence; }
   };
 
   void Schedule(int64_t at, Task* task) { queue_.push({at, sequence_++, task}); }
@@ -165,8 +163,7 @@ class Simulation {
     void* stack = mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) {
-      fmt::print(stderr, "bench_delivery_fleet: mmap of a coroutine stack failed: {}\n",
-                 std::strerror(errno));
+      fmt::print(stderr, "bench_delivery_fleet: mmap of a coroutine stack failed: {}\n", std::strerror(errno));
       std::exit(1);
     }
     mprotect(stack, static_cast<size_t>(getpagesize()), PROT_NONE);
@@ -254,9 +251,7 @@ class ReportTimer {
     const int64_t base = (last_trigger_ ? *last_trigger_ : now) + kEpoch - phase_;
     const int64_t calendar = (base / kCalendar + 1) * kCalendar - kEpoch + phase_;
     const int64_t calendar_elapse = calendar + RandomDelay();
-    int64_t wake =
-        SleepBetween(calendar_elapse + kEpoch, calendar_elapse + kEpoch + kAccuracy, perturb_) -
-        kEpoch;
+    int64_t wake = SleepBetween(calendar_elapse + kEpoch, calendar_elapse + kEpoch + kAccuracy, perturb_) - kEpoch;
     // OnBootSec: once, on the monotonic clock (boot = 0); dropped once past after a trigger.
     if (!boot_done_ && last_trigger_ && boot_ + kOnBoot < now) boot_done_ = true;
     if (!boot_done_) {
@@ -268,9 +263,7 @@ class ReportTimer {
   void Triggered(int64_t at) { last_trigger_ = at; }
 
  private:
-  int64_t RandomDelay() {
-    return std::uniform_int_distribution<int64_t>(0, kRandomized - 1)(random_);
-  }
+  int64_t RandomDelay() { return std::uniform_int_distribution<int64_t>(0, kRandomized - 1)(random_); }
 
   int64_t boot_, perturb_, phase_;
   std::mt19937_64& random_;
@@ -292,9 +285,9 @@ struct Node {
 std::string ReportBody(int index) {
   std::string phases;
   for (const char* name : {"preInstall", "storage", "join", "postInstall"}) {
-    phases += fmt::format(
-        R"({}{{"name":"{}","status":"succeeded","startedAt":"2026-11-22T10:00:00Z","durationMs":812}})",
-        phases.empty() ? "" : ",", name);
+    phases +=
+        fmt::format(R"({}{{"name":"{}","status":"succeeded","startedAt":"2026-11-22T10:00:00Z","durationMs":812}})",
+                    phases.empty() ? "" : ",", name);
   }
   return fmt::format(
       R"({{"taskId":"task-4711","node":{{"name":"node-{0}","instanceId":"i-{0:08x}","bootId":"{0:08x}-0000-4000-8000-000000000000"}},)"
@@ -313,27 +306,21 @@ Figures Simulate(const Scenario& scenario) {
   FleetService service(sim, scenario);
   std::mt19937_64 random(scenario.seed);
   const DeliveryPolicy policy;  // base 1 s, cap 60 s, budget 300 s: task.deliverySeconds' default
-  const DeliveryTarget target{"https://tasks.example.com/v1/tasks/task-4711/result",
-                              Secret("token"), "", std::chrono::seconds(10)};
+  const DeliveryTarget target{"https://tasks.example.com/v1/tasks/task-4711/result", Secret("token"), "",
+                              std::chrono::seconds(10)};
   const DeliveryClock clock{
       [&sim] { return std::chrono::steady_clock::time_point(milliseconds(sim.now)); },
-      [&sim] {
-        return std::chrono::system_clock::time_point(milliseconds(ReportTimer::kEpoch + sim.now));
-      },
+      [&sim] { return std::chrono::system_clock::time_point(milliseconds(ReportTimer::kEpoch + sim.now)); },
       [&sim](milliseconds delay) { sim.SleepFor(delay.count()); },
-      [&random, &scenario] {
-        return scenario.jitter ? std::uniform_real_distribution<double>(0.0, 1.0)(random) : 1.0;
-      },
+      [&random, &scenario] { return scenario.jitter ? std::uniform_real_distribution<double>(0.0, 1.0)(random) : 1.0; },
       {}};
 
   std::vector<Node> nodes(static_cast<size_t>(scenario.agents));
   for (size_t i = 0; i < nodes.size(); ++i) {
     Node& node = nodes[i];
-    node.report_at = scenario.report_window > 0 ? std::uniform_int_distribution<int64_t>(
-                                                      0, scenario.report_window - 1)(random)
-                                                : 0;
-    node.boot = node.report_at -
-                std::uniform_int_distribution<int64_t>(60 * kSecond, 120 * kSecond - 1)(random);
+    node.report_at =
+        scenario.report_window > 0 ? std::uniform_int_distribution<int64_t>(0, scenario.report_window - 1)(random) : 0;
+    node.boot = node.report_at - std::uniform_int_distribution<int64_t>(60 * kSecond, 120 * kSecond - 1)(random);
     const int64_t perturb = std::uniform_int_distribution<int64_t>(0, 60 * kSecond - 1)(random);
     sim.Spawn(node.report_at, [&, i, perturb] {
       Node& self = nodes[i];
@@ -341,8 +328,8 @@ Figures Simulate(const Scenario& scenario) {
       const std::string body = ReportBody(static_cast<int>(i));
       // One flush of this node's one-report outbox, as FlushOutbox() does it: one budget from now.
       auto flush = [&] {
-        return Deliver(service, target, body, run_id, policy, clock, clock.now() + policy.budget)
-                   .outcome == DeliveryOutcome::kDelivered;
+        return Deliver(service, target, body, run_id, policy, clock, clock.now() + policy.budget).outcome ==
+               DeliveryOutcome::kDelivered;
       };
       // The run's report step.
       if (flush()) {
@@ -382,8 +369,7 @@ Figures Simulate(const Scenario& scenario) {
     ++figures.delivered;
     figures.by_run += node.by_run ? 1 : 0;
     figures.flushes += node.flushes;
-    after_recovery.push_back(static_cast<double>(node.delivered_at - scenario.outage_end) /
-                             kSecond);
+    after_recovery.push_back(static_cast<double>(node.delivered_at - scenario.outage_end) / kSecond);
     last = std::max(last, node.delivered_at);
   }
   for (size_t second = 0; second < service.requests.size(); ++second) {
@@ -396,15 +382,13 @@ Figures Simulate(const Scenario& scenario) {
       figures.peak_after = std::max(figures.peak_after, count);
     }
   }
-  const double recovery_seconds =
-      std::max(1.0, static_cast<double>(last - scenario.outage_end) / kSecond);
-  figures.mean_after =
-      static_cast<double>(figures.total - figures.during_outage) / recovery_seconds;
+  const double recovery_seconds = std::max(1.0, static_cast<double>(last - scenario.outage_end) / kSecond);
+  figures.mean_after = static_cast<double>(figures.total - figures.during_outage) / recovery_seconds;
   std::sort(after_recovery.begin(), after_recovery.end());
   auto percentile = [&](double p) {
-    return after_recovery.empty() ? 0.0
-                                  : after_recovery[static_cast<size_t>(
-                                        p * static_cast<double>(after_recovery.size() - 1))];
+    return after_recovery.empty()
+               ? 0.0
+               : after_recovery[static_cast<size_t>(p * static_cast<double>(after_recovery.size() - 1))];
   };
   figures.p50 = percentile(0.50);
   figures.p99 = percentile(0.99);
@@ -416,23 +400,21 @@ void PrintHeader() {
   fmt::print(
       "{:<34} {:<6} | {:>8} {:>9} {:>7} | {:>7} {:>7} {:>5} | {:>6} {:>6} {:>6} | {:>6} {:>6} "
       "{:>7}\n",
-      "", "", "requests", "requests", "peak/s", "peak/s", "mean/s", "peak/", "p50", "p99", "last",
-      "by", "by", "timer");
+      "", "", "requests", "requests", "peak/s", "peak/s", "mean/s", "peak/", "p50", "p99", "last", "by", "by", "timer");
   fmt::print(
       "{:<34} {:<6} | {:>8} {:>9} {:>7} | {:>7} {:>7} {:>5} | {:>6} {:>6} {:>6} | {:>6} {:>6} "
       "{:>7}\n",
-      "scenario", "jitter", "total", "in outage", "outage", "after", "after", "mean", "s", "s", "s",
-      "run", "timer", "flushes");
+      "scenario", "jitter", "total", "in outage", "outage", "after", "after", "mean", "s", "s", "s", "run", "timer",
+      "flushes");
 }
 
 void PrintRow(const Scenario& scenario, const Figures& f) {
   fmt::print(
       "{:<34} {:<6} | {:>8} {:>9} {:>7} | {:>7} {:>7.1f} {:>5.1f} | {:>6.1f} {:>6.1f} {:>6.1f} | "
       "{:>6} {:>6} {:>7}\n",
-      scenario.name, scenario.jitter ? "full" : "none", f.total, f.during_outage, f.peak_outage,
-      f.peak_after, f.mean_after,
-      f.mean_after > 0 ? static_cast<double>(f.peak_after) / f.mean_after : 0.0, f.p50, f.p99,
-      f.last, f.by_run, f.delivered - f.by_run, f.flushes);
+      scenario.name, scenario.jitter ? "full" : "none", f.total, f.during_outage, f.peak_outage, f.peak_after,
+      f.mean_after, f.mean_after > 0 ? static_cast<double>(f.peak_after) / f.mean_after : 0.0, f.p50, f.p99, f.last,
+      f.by_run, f.delivered - f.by_run, f.flushes);
   if (f.delivered != scenario.agents) {
     fmt::print("  !! only {} of {} reports delivered\n", f.delivered, scenario.agents);
   }
@@ -472,13 +454,12 @@ int Main(int argc, char** argv) {
     scenarios.push_back({"all report at t=0", agents, 300 * kSecond, 0, jitter, 0, phase, seed});
   }
   for (bool jitter : {false, true}) {
-    scenarios.push_back({"report over the first 60 s", agents, 300 * kSecond, 60 * kSecond, jitter,
-                         0, phase, seed});
+    scenarios.push_back({"report over the first 60 s", agents, 300 * kSecond, 60 * kSecond, jitter, 0, phase, seed});
   }
   if (capacity > 0) {
     for (bool jitter : {false, true}) {
-      scenarios.push_back({fmt::format("over 60 s, service <= {} req/s", capacity), agents,
-                           300 * kSecond, 60 * kSecond, jitter, capacity, phase, seed});
+      scenarios.push_back({fmt::format("over 60 s, service <= {} req/s", capacity), agents, 300 * kSecond, 60 * kSecond,
+                           jitter, capacity, phase, seed});
     }
   }
 

@@ -42,14 +42,17 @@ std::pair<Counts, Counts> Measure(int disks) {
   testing::FakeStorageHost host(root);
   for (int i = 0; i < disks; ++i) {
     // vda..vdz, then vdaa, vdab, ... as the kernel names them.
-    const std::string name = i < 26 ? fmt::format("vd{}", char('a' + i))
-                                    : fmt::format("vd{}{}", char('a' + i / 26 - 1), char('a' + i % 26));
+    const std::string name =
+        i < 26 ? fmt::format("vd{}", char('a' + i)) : fmt::format("vd{}{}", char('a' + i / 26 - 1), char('a' + i % 26));
     host.AddDisk(name, 100ull << 30);
   }
   PlanInput input;
   input.spec.selectors.push_back({"cceUse", StorageType::kEvs, {}});
-  input.spec.groups.push_back({"vgpaas", true, {"cceUse"},
-                               {{SpaceKind::kRuntime, 90, LvType::kStriped, ""}, {SpaceKind::kKubernetes, 10, LvType::kLinear, ""}}});
+  input.spec.groups.push_back(
+      {"vgpaas",
+       true,
+       {"cceUse"},
+       {{SpaceKind::kRuntime, 90, LvType::kStriped, ""}, {SpaceKind::kKubernetes, 10, LvType::kLinear, ""}}});
   if (disks == 1) input.spec.groups[0].spaces[0].lv_type = LvType::kLinear;
   input.inventory.data_volumes.push_back({"SAS", 100, false, ""});
   input.host_prefix = root.path().string();
@@ -68,10 +71,11 @@ int main() {
              "re-run: lvm", "all changing");
   for (int disks : {1, 8, 32, 64}) {
     const auto [first, again] = nodeboot::storage::Measure(disks);
-    fmt::print("{:>6} | {:>18} {:>12} {:>14} | {:>18} {:>14}\n", disks, first.lvm, first.lvm_reads, first.writes, again.lvm,
-               again.writes);
+    fmt::print("{:>6} | {:>18} {:>12} {:>14} | {:>18} {:>14}\n", disks, first.lvm, first.lvm_reads, first.writes,
+               again.lvm, again.writes);
   }
-  fmt::print("lvm = 1 fullreport per pass (VGs, LVs, filesystems and mounts, the verifying one) + 1 version (first run only)\n"
-             "      + 1 vgcreate per group + 1 lvcreate per space; a re-run is one pass: 1 fullreport\n");
+  fmt::print(
+      "lvm = 1 fullreport per pass (VGs, LVs, filesystems and mounts, the verifying one) + 1 version (first run only)\n"
+      "      + 1 vgcreate per group + 1 lvcreate per space; a re-run is one pass: 1 fullreport\n");
   return 0;
 }

@@ -28,18 +28,13 @@ extern char** environ;
 
 namespace {
 
-double Seconds(const timespec& t) {
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
-double Ms(const timeval& t) {
-  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
-}
+double Seconds(const timespec& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9; }
+double Ms(const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; }
 
 int RunOnce(char** argv) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  for (int fd = 0; fd <= 2; ++fd)
-    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+  for (int fd = 0; fd <= 2; ++fd) posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
   timespec start{}, end{};
   clock_gettime(CLOCK_MONOTONIC, &start);
   pid_t pid = 0;
@@ -66,8 +61,8 @@ int RunOnce(char** argv) {
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::printf("%.3f %.3f %.3f %ld %d\n", (Seconds(end) - Seconds(start)) * 1e3,
-              Ms(usage.ru_utime) + Ms(usage.ru_stime), own_ms, usage.ru_maxrss, exit_code);
+  std::printf("%.3f %.3f %.3f %ld %d\n", (Seconds(end) - Seconds(start)) * 1e3, Ms(usage.ru_utime) + Ms(usage.ru_stime),
+              own_ms, usage.ru_maxrss, exit_code);
   return 0;
 }
 
@@ -75,8 +70,7 @@ int RunOnce(char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 4 || std::strcmp(argv[2], "--") != 0) {
-    std::fprintf(stderr,
-                 "usage: bench_rusage RUNS -- PROGRAM [ARG...]   (PROGRAM: an absolute path)\n");
+    std::fprintf(stderr, "usage: bench_rusage RUNS -- PROGRAM [ARG...]   (PROGRAM: an absolute path)\n");
     return 2;
   }
   const int runs = std::atoi(argv[1]);

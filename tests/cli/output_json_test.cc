@@ -74,8 +74,8 @@ TEST_F(JsonOutputTest, ValidateListsEveryErrorWithPathMessageAndLine) {
 }
 
 TEST_F(JsonOutputTest, ValidateErrorWithoutALineHasLineNull) {
-  const auto result = RunNodeboot(
-      {"validate", "--config", (root_.path() / "missing.yaml").string(), "--output", "json"});
+  const auto result =
+      RunNodeboot({"validate", "--config", (root_.path() / "missing.yaml").string(), "--output", "json"});
   EXPECT_EQ(result.exit_code, 2);
   const json doc = Parse(result);
   EXPECT_EQ(doc["valid"], false);
@@ -107,8 +107,8 @@ TEST(JsonOutput, ExplainACodeALineAndNothing) {
   EXPECT_TRUE(event["exitCode"].is_null());
   EXPECT_TRUE(event.contains("pattern") && event.contains("origin"));
 
-  const auto quoted = RunNodeboot(
-      {"explain", "--output", "json", "phase storage failed: NB-STORAGE-UNSAFE-DISK /dev/vdb"});
+  const auto quoted =
+      RunNodeboot({"explain", "--output", "json", "phase storage failed: NB-STORAGE-UNSAFE-DISK /dev/vdb"});
   EXPECT_EQ(quoted.exit_code, 0);
   EXPECT_EQ(Parse(quoted)["code"], "NB-STORAGE-UNSAFE-DISK");
 
@@ -135,8 +135,7 @@ TEST_F(JsonOutputTest, LogsPrintsTheExcerptLinesMasked) {
   for (const auto& line : doc["lines"]) joined += line.get<std::string>() + "\n";
   std::string expected = text.out;
   // The JSON form replaces bytes that are not UTF-8; the rest is the same excerpt.
-  EXPECT_EQ(doc["lines"].size(),
-            static_cast<size_t>(std::count(expected.begin(), expected.end(), '\n')));
+  EXPECT_EQ(doc["lines"].size(), static_cast<size_t>(std::count(expected.begin(), expected.end(), '\n')));
   EXPECT_THAT(joined, HasSubstr("step 1"));
   EXPECT_THAT(joined, HasSubstr("token *** used"));
 }
@@ -145,8 +144,7 @@ TEST_F(JsonOutputTest, ReportFlushCountsAndListsWhatIsAside) {
   WriteConfig();
   const auto empty = Nodeboot({"report", "--flush", "--output", "json"});
   EXPECT_EQ(empty.exit_code, 0) << empty.err;
-  EXPECT_EQ(Parse(empty),
-            json({{"delivered", 0}, {"refused", 0}, {"waiting", 0}, {"aside", json::array()}}));
+  EXPECT_EQ(Parse(empty), json({{"delivered", 0}, {"refused", 0}, {"waiting", 0}, {"aside", json::array()}}));
   EXPECT_EQ(Nodeboot({"report", "--flush"}).out, "outbox empty: nothing to deliver\n");
 
   // One waiting, one refused earlier; the config has no task.url: exit 2 as in text form.
@@ -162,8 +160,7 @@ TEST_F(JsonOutputTest, ReportFlushCountsAndListsWhatIsAside) {
   EXPECT_EQ(doc["waiting"], 1);
   ASSERT_EQ(doc["aside"].size(), 1u) << doc.dump();
   EXPECT_EQ(doc["aside"][0]["runId"], "run-refused");
-  EXPECT_THAT(doc["aside"][0]["reasonFile"].get<std::string>(),
-              HasSubstr("run-refused.rejected.txt"));
+  EXPECT_THAT(doc["aside"][0]["reasonFile"].get<std::string>(), HasSubstr("run-refused.rejected.txt"));
   EXPECT_THAT(waiting.err, HasSubstr("no task.url"));
 }
 
@@ -172,10 +169,8 @@ TEST(JsonOutput, VersionNamesTheGitDescriptionAndTheLibraries) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const json doc = Parse(result);
   EXPECT_EQ(doc["version"], NODEBOOT_VERSION);
-  EXPECT_TRUE(doc["gitDescription"].is_string() &&
-              !doc["gitDescription"].get<std::string>().empty());
-  for (const char* library :
-       {"yaml-cpp", "spdlog", "fmt", "nlohmann-json", "CLI11", "boost", "libcurl", "libblkid"}) {
+  EXPECT_TRUE(doc["gitDescription"].is_string() && !doc["gitDescription"].get<std::string>().empty());
+  for (const char* library : {"yaml-cpp", "spdlog", "fmt", "nlohmann-json", "CLI11", "boost", "libcurl", "libblkid"}) {
     ASSERT_TRUE(doc["libraries"].contains(library)) << library;
     EXPECT_FALSE(doc["libraries"][library].get<std::string>().empty()) << library;
   }
@@ -184,8 +179,7 @@ TEST(JsonOutput, VersionNamesTheGitDescriptionAndTheLibraries) {
   const auto text = RunNodeboot({"version"});
   EXPECT_THAT(text.out, ::testing::StartsWith(std::string("nodeboot ") + NODEBOOT_VERSION + "\n"));
   EXPECT_THAT(text.out, HasSubstr("git: " + doc["gitDescription"].get<std::string>() + "\n"));
-  EXPECT_THAT(text.out,
-              HasSubstr("libblkid: " + doc["libraries"]["libblkid"].get<std::string>() + "\n"));
+  EXPECT_THAT(text.out, HasSubstr("libblkid: " + doc["libraries"]["libblkid"].get<std::string>() + "\n"));
 }
 
 // No secret reaches any JSON form (or its stderr): a token in the config, one in an invalid field,
@@ -198,11 +192,9 @@ TEST_F(JsonOutputTest, NoSecretInAnyJsonForm) {
   for (const auto& result :
        {RunNodeboot({"validate", "--config", Config(), "--output", "json"}),
         RunNodeboot({"validate", "--output", "json", "--config",
-                     std::string(NODEBOOT_SOURCE_DIR) +
-                         "/tests/data/config/invalid/cluster-bad-token.yaml"}),
+                     std::string(NODEBOOT_SOURCE_DIR) + "/tests/data/config/invalid/cluster-bad-token.yaml"}),
         // The config is invalid: the flush stops before sending anything, exit 2.
-        Nodeboot({"logs", "--output", "json"}),
-        Nodeboot({"report", "--flush", "--output", "json"})}) {
+        Nodeboot({"logs", "--output", "json"}), Nodeboot({"report", "--flush", "--output", "json"})}) {
     Parse(result);
     everything += result.out + result.err;
   }

@@ -8,11 +8,11 @@
 namespace nodeboot::config {
 namespace {
 
+using storage::LvType;
+using storage::SpaceKind;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
-using storage::LvType;
-using storage::SpaceKind;
 
 LoadResult Parse(std::string_view text) { return ParseConfig(text, Paths("/")); }
 
@@ -46,8 +46,8 @@ TEST(GoldenConfigs, EachInvalidOneGivesExactlyItsErrors) {
 }
 
 TEST(NodeConfig, SeedRequestBecomesTypedValues) {
-  const auto result = LoadConfig(Paths("/"), std::string(NODEBOOT_SOURCE_DIR) +
-                                                 "/tests/data/config/valid/cce-cluster-request.json");
+  const auto result =
+      LoadConfig(Paths("/"), std::string(NODEBOOT_SOURCE_DIR) + "/tests/data/config/valid/cce-cluster-request.json");
   ASSERT_TRUE(result.ok()) << Errors(result);
   const NodeTemplate& tmpl = result.config.node_template;
   EXPECT_EQ(tmpl.max_pods, 110);
@@ -77,8 +77,8 @@ TEST(NodeConfig, SeedRequestBecomesTypedValues) {
 }
 
 TEST(NodeConfig, StorageObjectWinsOverTheLegacyString) {
-  const auto result = LoadConfig(Paths("/"), std::string(NODEBOOT_SOURCE_DIR) +
-                                                 "/tests/data/config/valid/cce-cluster-response-storage.yaml");
+  const auto result = LoadConfig(
+      Paths("/"), std::string(NODEBOOT_SOURCE_DIR) + "/tests/data/config/valid/cce-cluster-response-storage.yaml");
   ASSERT_TRUE(result.ok()) << Errors(result);
   const auto& spec = *result.config.node_template.storage;
   EXPECT_EQ(spec.source, storage::Spec::Source::kStorage);
@@ -109,7 +109,8 @@ TEST(NodeConfig, FullConfigHasEverySection) {
   EXPECT_EQ(spec.groups[1].spaces[0].lv_type, LvType::kStriped);
   EXPECT_EQ(spec.groups[1].spaces[0].path, "/data/fast_1");
   EXPECT_EQ(spec.selectors[0].match.encrypted, true);
-  EXPECT_THAT(config.SecretValues(), ElementsAre("canary-task-token-7f3a", "abcdef.0123456789abcdef", "echo pre\n", "echo post\n"));
+  EXPECT_THAT(config.SecretValues(),
+              ElementsAre("canary-task-token-7f3a", "abcdef.0123456789abcdef", "echo pre\n", "echo post\n"));
 }
 
 TEST(NodeConfig, ClusterDnsCgroupsTimeoutsAndABareCriSocket) {
@@ -155,8 +156,8 @@ TEST(NodeConfig, UnknownKeysInsideNodeTemplateAreIgnored) {
 TEST(NodeConfig, TokenFileIsReadUnderTheRoot) {
   nodeboot::testing::TempDir root;
   root.Write("etc/nodeboot/token", "  file-token-canary\n");
-  const auto result = ParseConfig("task: {id: t, url: 'http://127.0.0.1:1/r', tokenFile: /etc/nodeboot/token}\n",
-                                  Paths(root.path()));
+  const auto result =
+      ParseConfig("task: {id: t, url: 'http://127.0.0.1:1/r', tokenFile: /etc/nodeboot/token}\n", Paths(root.path()));
   ASSERT_TRUE(result.ok()) << Errors(result);
   EXPECT_EQ(result.config.task.token.Reveal(), "file-token-canary");
 }
@@ -223,7 +224,9 @@ TEST(NodeConfig, AliasesCopyWhatTheirAnchorNamesAndReportTheirOwnLine) {
       "  k8sTags: *tags\n"
       "task: *tags\n");
   ASSERT_EQ(result.errors.size(), 1u) << Errors(result);
-  EXPECT_EQ(result.errors[0].ToString(), "task.team: unknown key (known here: url, id, token, tokenFile, caFile, timeoutSeconds, deliverySeconds) (line 5)");
+  EXPECT_EQ(result.errors[0].ToString(),
+            "task.team: unknown key (known here: url, id, token, tokenFile, caFile, timeoutSeconds, deliverySeconds) "
+            "(line 5)");
   const auto aliased = Parse("node: {name: w1}\nnodeTemplate:\n  extendParam: &tags {team: a}\n  k8sTags: *tags\n");
   ASSERT_TRUE(aliased.ok()) << Errors(aliased);
   EXPECT_THAT(aliased.config.node_template.labels, ElementsAre(Pair("team", "a")));
@@ -256,7 +259,8 @@ TEST(NodeConfig, UserPathMayNotNestInsideAnotherMount) {
           - {name: kubernetes, size: "10%"}
           - {name: user, size: "10%", lvmConfig: {path: /var/lib/docker/volumes}}
 )");
-  EXPECT_THAT(Errors(result), HasSubstr("virtualSpaces[2]: mount point /var/lib/docker/volumes overlaps /var/lib/docker"));
+  EXPECT_THAT(Errors(result),
+              HasSubstr("virtualSpaces[2]: mount point /var/lib/docker/volumes overlaps /var/lib/docker"));
 }
 
 }  // namespace

@@ -7,8 +7,8 @@ namespace nodeboot::testing {
 
 std::vector<GoldenConfig> GoldenConfigs(const std::string& kind) {
   std::vector<GoldenConfig> configs;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(NODEBOOT_SOURCE_DIR) /
-                                                               "tests/data/config" / kind)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(NODEBOOT_SOURCE_DIR) / "tests/data/config" / kind)) {
     GoldenConfig config{entry.path(), {}};
     std::ifstream in(entry.path());
     const std::string marker = "# expect: ";

@@ -29,8 +29,7 @@ struct NameCase {
   bool valid;
 };
 
-std::vector<NameCase> Cases(const std::vector<std::string>& good,
-                            const std::vector<std::string>& bad) {
+std::vector<NameCase> Cases(const std::vector<std::string>& good, const std::vector<std::string>& bad) {
   std::vector<NameCase> cases;
   for (const auto& input : good) cases.push_back({input, true});
   for (const auto& input : bad) cases.push_back({input, false});
@@ -38,8 +37,7 @@ std::vector<NameCase> Cases(const std::vector<std::string>& good,
 }
 
 // Test names: Valid_3, Invalid_12 (the index within upstream's goodValues / badValues).
-std::string CaseName(const ::testing::TestParamInfo<NameCase>& info,
-                     const std::vector<NameCase>& all) {
+std::string CaseName(const ::testing::TestParamInfo<NameCase>& info, const std::vector<NameCase>& all) {
   size_t index = 0;
   for (size_t i = 0; i < info.index; ++i) {
     if (all[i].valid == info.param.valid) ++index;
@@ -92,8 +90,7 @@ TEST_P(Dns1123SubdomainTest, MatchesUpstream) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Upstream, Dns1123SubdomainTest,
-                         ::testing::ValuesIn(Dns1123SubdomainCases()),
+INSTANTIATE_TEST_SUITE_P(Upstream, Dns1123SubdomainTest, ::testing::ValuesIn(Dns1123SubdomainCases()),
                          [](const auto& info) { return CaseName(info, Dns1123SubdomainCases()); });
 
 // --- IsLabelKey (IsQualifiedName): label and taint keys -----------------------------------
@@ -216,8 +213,7 @@ TEST(KubernetesNamesTest, LabelsOfASubdomainHaveNoLengthLimitOfTheirOwn) {
 TEST(KubernetesNamesTest, MessagesNameThePartThatIsWrong) {
   EXPECT_THAT(CheckDns1123Subdomain(""), HasSubstr("must not be empty"));
   EXPECT_THAT(CheckDns1123Subdomain(Repeat('a', 254)), HasSubstr("at most 253 characters, is 254"));
-  EXPECT_THAT(CheckDns1123Subdomain("Worker_1"),
-              HasSubstr("\"Worker_1\" may hold only lowercase letters"));
+  EXPECT_THAT(CheckDns1123Subdomain("Worker_1"), HasSubstr("\"Worker_1\" may hold only lowercase letters"));
   EXPECT_THAT(CheckDns1123Subdomain("a..b"), HasSubstr("\"a..b\" has an empty part"));
   EXPECT_THAT(CheckDns1123Subdomain("a."), HasSubstr("has an empty part"));
   EXPECT_THAT(CheckDns1123Subdomain("a.-b"), HasSubstr("\"-b\" does not"));
@@ -227,18 +223,14 @@ TEST(KubernetesNamesTest, MessagesNameThePartThatIsWrong) {
   EXPECT_THAT(CheckLabelKey("only/one/slash"), HasSubstr("more than one '/'"));
   EXPECT_THAT(CheckLabelKey("/simple"), HasSubstr("prefix part before '/' must not be empty"));
   EXPECT_THAT(CheckLabelKey("example.com/"), HasSubstr("name part must not be empty"));
-  EXPECT_THAT(CheckLabelKey("Example.com/abc"),
-              StartsWith("prefix part \"Example.com\" may hold only lowercase"));
+  EXPECT_THAT(CheckLabelKey("Example.com/abc"), StartsWith("prefix part \"Example.com\" may hold only lowercase"));
   EXPECT_THAT(CheckLabelKey(Repeat('a', 64)), HasSubstr("longer than 63 characters"));
-  EXPECT_THAT(CheckLabelKey("-bad"),
-              HasSubstr("name part \"-bad\" must start and end with a letter or digit"));
-  EXPECT_THAT(CheckLabelKey("nospecialchars%^=@"),
-              HasSubstr("may hold only letters, digits, '-', '_' and '.'"));
+  EXPECT_THAT(CheckLabelKey("-bad"), HasSubstr("name part \"-bad\" must start and end with a letter or digit"));
+  EXPECT_THAT(CheckLabelKey("nospecialchars%^=@"), HasSubstr("may hold only letters, digits, '-', '_' and '.'"));
 
   EXPECT_THAT(CheckLabelValue(Repeat('a', 64)), HasSubstr("longer than 63 characters"));
   EXPECT_THAT(CheckLabelValue("data science"), HasSubstr("value \"data science\" may hold only"));
-  EXPECT_THAT(CheckLabelValue("ends-with-dash-"),
-              HasSubstr("must start and end with a letter or digit"));
+  EXPECT_THAT(CheckLabelValue("ends-with-dash-"), HasSubstr("must start and end with a letter or digit"));
 }
 
 TEST(KubernetesNamesTest, ConfigErrorsNameTheFieldAndWhatIsWrong) {
@@ -257,15 +249,13 @@ nodeTemplate:
                                   Paths("/"));
   std::vector<std::string> errors;
   for (const auto& error : result.errors) errors.push_back(error.ToString());
-  EXPECT_THAT(
-      errors,
-      ::testing::UnorderedElementsAre(
-          AllOf(StartsWith("node.name: not a valid Kubernetes node name"),
-                HasSubstr("\"-x\" does not")),
-          AllOf(StartsWith("nodeTemplate.k8sTags.a..b/team: invalid label key: prefix part"),
-                HasSubstr("has an empty part")),
-          AllOf(StartsWith("nodeTemplate.taints[0].key: invalid taint key: prefix part"),
-                HasSubstr("\"com-\" does not"))));
+  EXPECT_THAT(errors,
+              ::testing::UnorderedElementsAre(
+                  AllOf(StartsWith("node.name: not a valid Kubernetes node name"), HasSubstr("\"-x\" does not")),
+                  AllOf(StartsWith("nodeTemplate.k8sTags.a..b/team: invalid label key: prefix part"),
+                        HasSubstr("has an empty part")),
+                  AllOf(StartsWith("nodeTemplate.taints[0].key: invalid taint key: prefix part"),
+                        HasSubstr("\"com-\" does not"))));
 }
 
 TEST(KubernetesNamesTest, TaintEffectsAreTheThreeUpstreamAllows) {
@@ -273,34 +263,29 @@ TEST(KubernetesNamesTest, TaintEffectsAreTheThreeUpstreamAllows) {
     EXPECT_THAT(CheckTaintEffect(effect), IsEmpty()) << effect;
   }
   for (const char* effect : {"", "noschedule", "NoScheduled", "None"}) {
-    EXPECT_THAT(CheckTaintEffect(effect),
-                HasSubstr("must be NoSchedule, PreferNoSchedule or NoExecute"))
-        << effect;
+    EXPECT_THAT(CheckTaintEffect(effect), HasSubstr("must be NoSchedule, PreferNoSchedule or NoExecute")) << effect;
   }
 }
 
 TEST(KubernetesNamesTest, SelfLabelsFollowNodeRestriction) {
   // k8s.io/kubelet/pkg/apis IsKubeletLabel and noderestriction getForbiddenLabels.
   for (const char* key :
-       {"team", "example.com/team", "kubernetes.io/hostname", "kubernetes.io/arch",
-        "kubernetes.io/os", "beta.kubernetes.io/arch", "beta.kubernetes.io/os",
-        "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type",
-        "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",
-        "topology.kubernetes.io/region", "topology.kubernetes.io/zone", "node.kubernetes.io/pool",
-        "foo.node.kubernetes.io/x", "kubelet.kubernetes.io/x", "a.kubelet.kubernetes.io/x",
+       {"team", "example.com/team", "kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os",
+        "beta.kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region", "topology.kubernetes.io/zone",
+        "node.kubernetes.io/pool", "foo.node.kubernetes.io/x", "kubelet.kubernetes.io/x", "a.kubelet.kubernetes.io/x",
         "notkubernetes.io/x", "k8s.io.example.com/x"}) {
     EXPECT_THAT(CheckSelfLabelAllowed(key), IsEmpty()) << key;
   }
-  EXPECT_THAT(CheckSelfLabelAllowed("node-role.kubernetes.io/worker"),
-              HasSubstr("node-role.kubernetes.io/*"));
+  EXPECT_THAT(CheckSelfLabelAllowed("node-role.kubernetes.io/worker"), HasSubstr("node-role.kubernetes.io/*"));
   EXPECT_THAT(CheckSelfLabelAllowed("node-restriction.kubernetes.io/pool"),
               HasSubstr("node-restriction.kubernetes.io/*"));
   EXPECT_THAT(CheckSelfLabelAllowed("a.node-restriction.kubernetes.io/pool"),
               HasSubstr("node-restriction.kubernetes.io/*"));
-  for (const char* key : {"kubernetes.io/role", "k8s.io/x", "example.k8s.io/x",
-                          "topology.kubernetes.io/rack", "kubernetes.io/instance-type"}) {
-    EXPECT_THAT(CheckSelfLabelAllowed(key), HasSubstr("NodeRestriction admission plugin forbids"))
-        << key;
+  for (const char* key : {"kubernetes.io/role", "k8s.io/x", "example.k8s.io/x", "topology.kubernetes.io/rack",
+                          "kubernetes.io/instance-type"}) {
+    EXPECT_THAT(CheckSelfLabelAllowed(key), HasSubstr("NodeRestriction admission plugin forbids")) << key;
   }
 }
 

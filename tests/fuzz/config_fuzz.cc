@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // A decoded script is never in the input as such, so no error anywhere may show it.
   for (const auto* script : {&config.node_template.pre_install_script, &config.node_template.post_install_script}) {
-    if (!*script || !Distinctive((*script)->Reveal()) || text.find((*script)->Reveal()) != std::string_view::npos) continue;
+    if (!*script || !Distinctive((*script)->Reveal()) || text.find((*script)->Reveal()) != std::string_view::npos)
+      continue;
     for (const auto& error : result.errors) FUZZ_CHECK(error.message.find((*script)->Reveal()) == std::string::npos);
   }
   if (!result.ok()) return 0;
@@ -74,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto* script : {&config.node_template.pre_install_script, &config.node_template.post_install_script}) {
     if (*script) FUZZ_CHECK(!(*script)->empty() && (*script)->Reveal().find('\0') == std::string::npos);
   }
-  if (config.node_template.max_pods) FUZZ_CHECK(*config.node_template.max_pods >= 1 && *config.node_template.max_pods <= 65535);
+  if (config.node_template.max_pods)
+    FUZZ_CHECK(*config.node_template.max_pods >= 1 && *config.node_template.max_pods <= 65535);
   if (config.node_template.storage) CheckStorage(*config.node_template.storage);
   (void)config.SecretValues();
   return 0;

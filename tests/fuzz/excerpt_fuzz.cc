@@ -61,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const auto lines = fuzz::SplitLines(log);
-  const auto excerpt = report::ComposeExcerpt(std::vector<std::string>(lines.begin(), lines.end()), last, options.limits);
+  const auto excerpt =
+      report::ComposeExcerpt(std::vector<std::string>(lines.begin(), lines.end()), last, options.limits);
   CheckWithin(excerpt, options.limits);
   return 0;
 }

@@ -17,9 +17,7 @@ namespace nodeboot::fuzz {
   std::abort();
 }
 
-inline std::string_view AsText(const uint8_t* data, size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
-}
+inline std::string_view AsText(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
 
 // The text cut at each '\n' (without it); n newlines make n + 1 lines.
 inline std::vector<std::string_view> SplitLines(std::string_view text) {
@@ -35,7 +33,7 @@ inline std::vector<std::string_view> SplitLines(std::string_view text) {
 
 }  // namespace nodeboot::fuzz
 
-#define FUZZ_CHECK(condition)                                                         \
-  do {                                                                                \
+#define FUZZ_CHECK(condition)                                                        \
+  do {                                                                               \
     if (!(condition)) ::nodeboot::fuzz::CheckFailed(#condition, __FILE__, __LINE__); \
   } while (0)

@@ -60,8 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(spec.source == Spec::Source::kLegacyOverride);
   FUZZ_CHECK(spec.selectors.size() == 1 && spec.groups.size() == 1);
   FUZZ_CHECK(spec.groups[0].name == kCceManagedGroup && spec.groups[0].cce_managed);
-  FUZZ_CHECK(spec.groups[0].selector_names.size() == 1 &&
-             spec.groups[0].selector_names[0] == spec.selectors[0].name);
+  FUZZ_CHECK(spec.groups[0].selector_names.size() == 1 && spec.groups[0].selector_names[0] == spec.selectors[0].name);
   for (const auto& error : result.errors) FUZZ_CHECK(!error.empty());
   if (!result.errors.empty()) return 0;
 

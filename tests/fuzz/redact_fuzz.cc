@@ -58,9 +58,14 @@ std::string Plant(uint8_t control, const std::string& secret, const std::string&
   const size_t where = text.empty() ? 0 : (control >> 4) * 17 % (text.size() + 1);
   std::string planted;
   switch ((control >> 2) & 3) {
-    case 0: return text;
-    case 1: planted = secret; break;
-    case 2: planted = EncodeBase64(text.substr(0, (control >> 4) % 3) + secret); break;
+    case 0:
+      return text;
+    case 1:
+      planted = secret;
+      break;
+    case 2:
+      planted = EncodeBase64(text.substr(0, (control >> 4) % 3) + secret);
+      break;
     case 3:
       for (size_t i = 0; i < secret.size(); ++i) {
         planted.push_back(secret[i]);

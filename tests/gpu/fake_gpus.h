@@ -66,8 +66,7 @@ class FakeGpus : public CommandRunner {
   std::vector<std::string> Changes() const {
     std::vector<std::string> changes;
     for (const auto& line : commands) {
-      if (line.find("--query") == std::string::npos && line.find(" -l") == std::string::npos)
-        changes.push_back(line);
+      if (line.find("--query") == std::string::npos && line.find(" -l") == std::string::npos) changes.push_back(line);
     }
     return changes;
   }
@@ -115,8 +114,7 @@ class FakeGpus : public CommandRunner {
     if (first.starts_with("--query-gpu=")) {
       if (query_exit != 0) {
         result.exit_code = query_exit;
-        Say(result,
-            "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.");
+        Say(result, "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.");
         return;
       }
       if (gpus.empty()) {
@@ -124,15 +122,14 @@ class FakeGpus : public CommandRunner {
         Say(result, "No devices were found");
       }
       for (const auto& gpu : gpus) {
-        Say(result, fmt::format("{}, {}, {}, {}, {}", gpu.index, gpu.uuid, gpu.bus,
-                                gpu.mig ? gpu.current : "[N/A]", gpu.mig ? gpu.pending : "[N/A]"));
+        Say(result, fmt::format("{}, {}, {}, {}, {}", gpu.index, gpu.uuid, gpu.bus, gpu.mig ? gpu.current : "[N/A]",
+                                gpu.mig ? gpu.pending : "[N/A]"));
       }
       return;
     }
     if (first.starts_with("--query-compute-apps=")) {
       for (const auto& gpu : gpus) {
-        for (const auto& [pid, name] : gpu.processes)
-          Say(result, fmt::format("{}, {}, {}", gpu.uuid, pid, name));
+        for (const auto& [pid, name] : gpu.processes) Say(result, fmt::format("{}, {}, {}", gpu.uuid, pid, name));
       }
       return;
     }
@@ -163,8 +160,8 @@ class FakeGpus : public CommandRunner {
         Say(result, "| GPU   Name          Profile  Instance   Placement  |");
         Say(result, "|====================================================|");
         for (const auto& gi : gpu->gis) {
-          Say(result, fmt::format("| {:3}  MIG {:<10} {:4} {:8}{:>13}     |", gpu->index,
-                                  gi.profile, gi.profile_id, gi.id, gi.placement));
+          Say(result, fmt::format("| {:3}  MIG {:<10} {:4} {:8}{:>13}     |", gpu->index, gi.profile, gi.profile_id,
+                                  gi.id, gi.placement));
         }
       } else if (has("-lci")) {
         if (gpu->cis.empty()) {
@@ -173,8 +170,8 @@ class FakeGpus : public CommandRunner {
           return;
         }
         for (const auto& ci : gpu->cis) {
-          Say(result, fmt::format("| {:3} {:6}       MIG {:<13} {:4} {:9}     |", gpu->index, ci.gi,
-                                  ci.profile, ci.profile_id, ci.id));
+          Say(result, fmt::format("| {:3} {:6}       MIG {:<13} {:4} {:9}     |", gpu->index, ci.gi, ci.profile,
+                                  ci.profile_id, ci.id));
         }
       } else if (has("-dci")) {
         for (const auto& ci : gpu->cis) {
@@ -186,15 +183,12 @@ class FakeGpus : public CommandRunner {
       } else if (has("-dgi")) {
         if (!gpu->cis.empty()) {
           result.exit_code = 255;
-          Say(result,
-              fmt::format(
-                  "Unable to destroy GPU instance ID {:2} from GPU {:2}: In use by another client",
-                  gpu->cis.front().gi, gpu->index));
+          Say(result, fmt::format("Unable to destroy GPU instance ID {:2} from GPU {:2}: In use by another client",
+                                  gpu->cis.front().gi, gpu->index));
           return;
         }
         for (const auto& gi : gpu->gis) {
-          Say(result, fmt::format("Successfully destroyed GPU instance ID {:2} from GPU {:2}",
-                                  gi.id, gpu->index));
+          Say(result, fmt::format("Successfully destroyed GPU instance ID {:2} from GPU {:2}", gi.id, gpu->index));
         }
         gpu->gis.clear();
       }
@@ -203,8 +197,8 @@ class FakeGpus : public CommandRunner {
     if (has("-mig")) {
       gpu->pending = "Disabled";
       if (gpu->current == "Enabled" && gpu->disable.starts_with("pending:")) {
-        Say(result, fmt::format("Warning: MIG mode is in pending disable state for GPU {}:{}",
-                                gpu->bus, gpu->disable.substr(8)));
+        Say(result, fmt::format("Warning: MIG mode is in pending disable state for GPU {}:{}", gpu->bus,
+                                gpu->disable.substr(8)));
         Say(result, fmt::format("Reboot the system or try nvidia-smi --gpu-reset to make MIG mode "
                                 "effective on GPU {}",
                                 gpu->bus));
@@ -223,11 +217,9 @@ class FakeGpus : public CommandRunner {
       }
       if (gpu->reset == "busy" || !gpu->processes.empty()) {
         result.exit_code = 255;
-        Say(result,
-            fmt::format(
-                "Unable to reset GPU {} because it's being used by some other process (e.g. CUDA "
-                "application). Please first kill all processes using this GPU.",
-                gpu->bus));
+        Say(result, fmt::format("Unable to reset GPU {} because it's being used by some other process (e.g. CUDA "
+                                "application). Please first kill all processes using this GPU.",
+                                gpu->bus));
         Say(result, "Some GPUs could not be reset.");
         return;
       }

@@ -22,7 +22,8 @@ using testing::Slurp;
 class GpuBinaryTest : public ::testing::Test {
  protected:
   testing::ProcessResult Run(bool with_fake = true) {
-    root_.Write("etc/nodeboot/config.yaml", "node: {name: worker-1, instanceId: i-0abc}\ngpu: {resetTimeoutSeconds: 60}\n");
+    root_.Write("etc/nodeboot/config.yaml",
+                "node: {name: worker-1, instanceId: i-0abc}\ngpu: {resetTimeoutSeconds: 60}\n");
     const char* path = std::getenv("PATH");
     std::string search = path ? path : "/usr/bin:/bin";
     if (with_fake) search = std::string(NODEBOOT_SOURCE_DIR) + "/tests/gpu/fake-bin:" + search;
@@ -35,9 +36,12 @@ class GpuBinaryTest : public ::testing::Test {
   testing::TempDir fake_;
 };
 
-const json kMigGpu = {{"index", 0},       {"uuid", "GPU-5d5ba0d6-d33d-2b2c-524d-9e3d8d2b8a77"},
-                      {"bus", "00000000:36:00.0"}, {"mig", true},
-                      {"current", "Enabled"}, {"pending", "Enabled"},
+const json kMigGpu = {{"index", 0},
+                      {"uuid", "GPU-5d5ba0d6-d33d-2b2c-524d-9e3d8d2b8a77"},
+                      {"bus", "00000000:36:00.0"},
+                      {"mig", true},
+                      {"current", "Enabled"},
+                      {"pending", "Enabled"},
                       {"gis", {{{"id", 1}, {"profile_id", 9}, {"profile", "3g.20gb"}, {"placement", "4:4"}}}},
                       {"cis", {{{"gi", 1}, {"id", 0}, {"profile_id", 2}, {"profile", "3g.20gb"}}}},
                       {"processes", json::array()},

@@ -40,14 +40,12 @@ TEST(GpuCatalog, ClassifiesTheSeedsCaseAndNvidiaSmisRefusals) {
        "CLOUD-GPU-MIG-RETAINED"},
       {"cloud-init[812]: failed to reset the MIG configuration retained on the instance: timeout",
        "CLOUD-GPU-MIG-RETAINED"},
-      {"cloud-init[812]: resetting MIG configuration timed out after 600s",
-       "CLOUD-GPU-MIG-RETAINED"},
+      {"cloud-init[812]: resetting MIG configuration timed out after 600s", "CLOUD-GPU-MIG-RETAINED"},
       {"nodeboot: info gpu: nvidia-smi stdout: Resetting GPU 00000000:00:03.0 is not supported.",
        "NVIDIA-GPU-RESET-NOT-SUPPORTED"},
       {"Warning: MIG mode is in pending enable state for GPU 00000000:00:03.0:Not Supported",
        "NVIDIA-GPU-RESET-NOT-SUPPORTED"},
-      {"Unable to destroy GPU instance ID  5 from GPU  0: In use by another client",
-       "NVIDIA-GPU-IN-USE"},
+      {"Unable to destroy GPU instance ID  5 from GPU  0: In use by another client", "NVIDIA-GPU-IN-USE"},
       {"Unable to reset GPU 00000000:18:00.0 because it's being used by some other process (e.g. "
        "CUDA application). "
        "Please first kill all processes using this GPU.",

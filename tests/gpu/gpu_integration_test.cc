@@ -28,20 +28,18 @@ using ::testing::IsEmpty;
 const std::string kFakeBin = std::string(NODEBOOT_SOURCE_DIR) + "/tests/gpu/fake-bin";
 
 json MigGpu(int index) {
-  return {
-      {"index", index},
-      {"uuid", "GPU-e86cb44c-6756-fd30-cd4a-1e6da3caf9b" + std::to_string(index)},
-      {"bus", fmt::format("00000000:{:02X}:00.0", 0x36 + index)},
-      {"current", "Enabled"},
-      {"pending", "Enabled"},
-      {"gis",
-       json::array({{{"id", 1}, {"profile_id", 9}, {"profile", "3g.20gb"}, {"placement", "4:4"}},
-                    {{"id", 2}, {"profile_id", 9}, {"profile", "3g.20gb"}, {"placement", "0:4"}}})},
-      {"cis", json::array({{{"gi", 1}, {"id", 0}, {"profile_id", 2}, {"profile", "3g.20gb"}},
-                           {{"gi", 2}, {"id", 0}, {"profile_id", 2}, {"profile", "3g.20gb"}}})},
-      {"processes", json::array()},
-      {"disable", "now"},
-      {"reset", "ok"}};
+  return {{"index", index},
+          {"uuid", "GPU-e86cb44c-6756-fd30-cd4a-1e6da3caf9b" + std::to_string(index)},
+          {"bus", fmt::format("00000000:{:02X}:00.0", 0x36 + index)},
+          {"current", "Enabled"},
+          {"pending", "Enabled"},
+          {"gis", json::array({{{"id", 1}, {"profile_id", 9}, {"profile", "3g.20gb"}, {"placement", "4:4"}},
+                               {{"id", 2}, {"profile_id", 9}, {"profile", "3g.20gb"}, {"placement", "0:4"}}})},
+          {"cis", json::array({{{"gi", 1}, {"id", 0}, {"profile_id", 2}, {"profile", "3g.20gb"}},
+                               {{"gi", 2}, {"id", 0}, {"profile_id", 2}, {"profile", "3g.20gb"}}})},
+          {"processes", json::array()},
+          {"disable", "now"},
+          {"reset", "ok"}};
 }
 
 json PlainGpu(int index, bool mig) {
@@ -80,8 +78,7 @@ class GpuIntegration : public ::testing::Test {
   std::vector<std::string> Changes() const {
     std::vector<std::string> changes;
     for (const auto& line : Commands()) {
-      if (line.find("--query") == std::string::npos && line.find(" -l") == std::string::npos)
-        changes.push_back(line);
+      if (line.find("--query") == std::string::npos && line.find(" -l") == std::string::npos) changes.push_back(line);
     }
     return changes;
   }
@@ -89,12 +86,10 @@ class GpuIntegration : public ::testing::Test {
   run::PhaseOutcome Run(GpuEnvironment environment = {}, bool dry_run = false) {
     auto real = MakeRealCommandRunner();
     auto logged = MakeLoggedCommandRunner(*real);
-    auto dry = MakeDryRunCommandRunner(
-        *logged, [this](const std::string& line) { printed.push_back(line); });
+    auto dry = MakeDryRunCommandRunner(*logged, [this](const std::string& line) { printed.push_back(line); });
     environment.print = [this](const std::string& line) { printed.push_back(line); };
     auto phase = MakeGpuPhase(std::move(environment));
-    run::PhaseContext context{config, identity, paths,   dry_run ? *dry : *logged,
-                              *files, false,    dry_run, {}};
+    run::PhaseContext context{config, identity, paths, dry_run ? *dry : *logged, *files, false, dry_run, {}};
     return phase->Run(context);
   }
 };
@@ -130,15 +125,13 @@ TEST_F(GpuIntegration, MigEnabledWithInstancesIsClearedAndVerified) {
   const auto outcome = Run();
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
   EXPECT_EQ(outcome.skipped, "");
-  EXPECT_THAT(Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0",
-                                     "nvidia-smi -i 0 -mig 0"));
+  EXPECT_THAT(Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0", "nvidia-smi -i 0 -mig 0"));
   const json gpu = State()["gpus"][0];
   EXPECT_EQ(gpu["current"], "Disabled");
   EXPECT_EQ(gpu["pending"], "Disabled");
   EXPECT_THAT(gpu["gis"], IsEmpty());
   EXPECT_THAT(outcome.output,
-              ::testing::Contains(
-                  "nvidia-smi stdout: Successfully destroyed GPU instance ID  1 from GPU  0"));
+              ::testing::Contains("nvidia-smi stdout: Successfully destroyed GPU instance ID  1 from GPU  0"));
   // The re-run on the clean GPU only reads, and says why it had nothing to do.
   fs::remove(dir.path() / "commands");
   const auto again = Run();
@@ -163,8 +156,8 @@ TEST_F(GpuIntegration, APendingDisableIsAppliedByResettingTheIdleGpu) {
   Given({{"gpus", {gpu}}});
   const auto outcome = Run();
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
-  EXPECT_THAT(Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0",
-                                     "nvidia-smi -i 0 -mig 0", "nvidia-smi -r -i 0"));
+  EXPECT_THAT(Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0", "nvidia-smi -i 0 -mig 0",
+                                     "nvidia-smi -r -i 0"));
   EXPECT_EQ(State()["gpus"][0]["current"], "Disabled");
 }
 
@@ -201,8 +194,7 @@ TEST_F(GpuIntegration, AResetNotSupportedNeedsAReboot) {
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().code, "NB-GPU-REBOOT-REQUIRED");
   EXPECT_EQ(outcome.status.error().exit_code, 50);
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("Resetting GPU 00000000:36:00.0 is not supported."));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("Resetting GPU 00000000:36:00.0 is not supported."));
   EXPECT_EQ(State()["gpus"][0]["pending"], "Disabled");  // the disable waits for the boot
 }
 
@@ -212,9 +204,8 @@ TEST_F(GpuIntegration, SeveralGpusAreClearedOneAfterTheOther) {
   Given({{"gpus", {MigGpu(0), second, PlainGpu(2, true)}}});
   const auto outcome = Run();
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
-  EXPECT_THAT(Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0",
-                                     "nvidia-smi -i 0 -mig 0", "nvidia-smi mig -dci -i 1",
-                                     "nvidia-smi mig -dgi -i 1", "nvidia-smi -i 1 -mig 0",
+  EXPECT_THAT(Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0", "nvidia-smi -i 0 -mig 0",
+                                     "nvidia-smi mig -dci -i 1", "nvidia-smi mig -dgi -i 1", "nvidia-smi -i 1 -mig 0",
                                      "nvidia-smi -r -i 1"));
   const json state = State();  // kept: a range-for over State()["gpus"] would walk a dead temporary
   for (const auto& gpu : state["gpus"]) EXPECT_EQ(gpu["current"], "Disabled");
@@ -238,8 +229,7 @@ TEST_F(GpuIntegration, AHangingCallIsKilledAtTheDeadlineWithExit51) {
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().code, "NB-GPU-MIG-RESET-TIMEOUT");
   EXPECT_EQ(outcome.status.error().exit_code, 51);
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("nvidia-smi mig -dci -i 0 was still running"));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("nvidia-smi mig -dci -i 0 was still running"));
   EXPECT_LT(took, std::chrono::seconds(20));  // 8 s, then SIGTERM ends the fake at once
 }
 
@@ -250,17 +240,15 @@ TEST_F(GpuIntegration, AHangingReadIsBoundedByItsOwnLimit) {
   const auto outcome = Run(std::move(environment));
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().code, "NB-GPU-MIG-RESET-FAILED");
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("nvidia-smi mig -lci -i 0: no answer within 3 s"));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("nvidia-smi mig -lci -i 0: no answer within 3 s"));
 }
 
 TEST_F(GpuIntegration, DryRunPrintsWhatItWouldResetAndChangesNothing) {
   Given({{"gpus", {MigGpu(0)}}});
   const auto outcome = Run({}, /*dry_run=*/true);
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
-  EXPECT_THAT(printed,
-              ::testing::Contains(HasSubstr("gpu: GPU 0 (GPU-e86cb44c-6756-fd30-cd4a-1e6da3caf9b0, "
-                                            "00000000:36:00.0): MIG Enabled (pending Enabled)")));
+  EXPECT_THAT(printed, ::testing::Contains(HasSubstr("gpu: GPU 0 (GPU-e86cb44c-6756-fd30-cd4a-1e6da3caf9b0, "
+                                                     "00000000:36:00.0): MIG Enabled (pending Enabled)")));
   EXPECT_THAT(printed, ::testing::Contains("would run: nvidia-smi mig -dci -i 0"));
   EXPECT_THAT(printed, ::testing::Contains("would run: nvidia-smi -i 0 -mig 0"));
   EXPECT_THAT(Changes(), IsEmpty());

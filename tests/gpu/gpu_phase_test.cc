@@ -56,9 +56,8 @@ TEST_F(GpuPhaseTest, AResetIsASuccessThatKeepsItsSteps) {
   const auto outcome = Run();
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
   EXPECT_EQ(outcome.skipped, "");
-  EXPECT_THAT(
-      outcome.output,
-      ::testing::Contains("destroy the 2 compute instances of GPU 0: nvidia-smi mig -dci -i 0"));
+  EXPECT_THAT(outcome.output,
+              ::testing::Contains("destroy the 2 compute instances of GPU 0: nvidia-smi mig -dci -i 0"));
 }
 
 TEST_F(GpuPhaseTest, FailuresCarryTheirCodeAndExit) {

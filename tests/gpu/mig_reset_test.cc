@@ -21,14 +21,12 @@ using testing::MigGpu;
 
 GpuState State(int index, MigMode current, MigMode pending) {
   GpuState gpu;
-  gpu.info = {index, fmt::format("GPU-{}", index),
-              fmt::format("00000000:{:02X}:00.0", 0x36 + index), current, pending};
+  gpu.info = {index, fmt::format("GPU-{}", index), fmt::format("00000000:{:02X}:00.0", 0x36 + index), current, pending};
   return gpu;
 }
 
 GpuState WithInstances(GpuState gpu) {
-  gpu.gpu_instances = {{gpu.info.index, 1, 9, "MIG 3g.20gb", "4:4"},
-                       {gpu.info.index, 2, 9, "MIG 3g.20gb", "0:4"}};
+  gpu.gpu_instances = {{gpu.info.index, 1, 9, "MIG 3g.20gb", "4:4"}, {gpu.info.index, 2, 9, "MIG 3g.20gb", "0:4"}};
   gpu.compute_instances = {{gpu.info.index, 1, 0, 2, "MIG 3g.20gb"}};
   return gpu;
 }
@@ -42,15 +40,14 @@ std::optional<Step> Next(const Observation& observed, const History& history = {
 }
 
 TEST(WhyNothingToReset, SaysWhyForEachKindOfNode) {
-  EXPECT_EQ(
-      WhyNothingToReset(Observation{"nvidia-smi is not on PATH (no NVIDIA driver installed)", {}}),
-      "nvidia-smi is not on PATH (no NVIDIA driver installed)");
+  EXPECT_EQ(WhyNothingToReset(Observation{"nvidia-smi is not on PATH (no NVIDIA driver installed)", {}}),
+            "nvidia-smi is not on PATH (no NVIDIA driver installed)");
   EXPECT_EQ(WhyNothingToReset(Of({})), "nvidia-smi lists no GPU");
   EXPECT_EQ(WhyNothingToReset(Of({State(0, MigMode::kDisabled, MigMode::kDisabled),
                                   State(1, MigMode::kNotSupported, MigMode::kNotSupported)})),
             "no GPU has MIG state (GPU 0 MIG Disabled, GPU 1 has no MIG)");
-  EXPECT_EQ(WhyNothingToReset(Of({State(0, MigMode::kDisabled, MigMode::kDisabled),
-                                  State(1, MigMode::kDisabled, MigMode::kEnabled)})),
+  EXPECT_EQ(WhyNothingToReset(Of(
+                {State(0, MigMode::kDisabled, MigMode::kDisabled), State(1, MigMode::kDisabled, MigMode::kEnabled)})),
             "");
 }
 
@@ -97,8 +94,7 @@ TEST(NextStep, OneGpuAfterTheOther) {
 TEST(NextStep, AProcessOnAnyGpuWithMigStateStopsItBeforeTheFirstStep) {
   GpuState busy = WithInstances(State(1, MigMode::kEnabled, MigMode::kEnabled));
   busy.processes = {{"GPU-1", 4711, "/usr/bin/python3"}};
-  const auto next =
-      NextStep(Of({WithInstances(State(0, MigMode::kEnabled, MigMode::kEnabled)), busy}), {});
+  const auto next = NextStep(Of({WithInstances(State(0, MigMode::kEnabled, MigMode::kEnabled)), busy}), {});
   ASSERT_FALSE(next);
   EXPECT_EQ(next.error().code, "NB-GPU-IN-USE");
   EXPECT_EQ(next.error().exit_code, 50);
@@ -132,8 +128,8 @@ TEST(NextStep, AResetThePlatformRefusesNeedsAReboot) {
 TEST(Plan, DescribesEveryGpuWithStateAndItsCommands) {
   GpuState busy = State(1, MigMode::kEnabled, MigMode::kDisabled);
   busy.processes = {{"GPU-1", 4711, "/usr/bin/python3"}};
-  const Observation observed = Of({WithInstances(State(0, MigMode::kEnabled, MigMode::kEnabled)),
-                                   busy, State(2, MigMode::kDisabled, MigMode::kDisabled)});
+  const Observation observed = Of({WithInstances(State(0, MigMode::kEnabled, MigMode::kEnabled)), busy,
+                                   State(2, MigMode::kDisabled, MigMode::kDisabled)});
   EXPECT_THAT(DescribeResetPlan(observed),
               ElementsAre("GPU 0 (GPU-0, 00000000:36:00.0): MIG Enabled (pending Enabled), 2 GPU "
                           "instances, 1 compute "
@@ -158,12 +154,10 @@ TEST(Plan, DescribesEveryGpuWithStateAndItsCommands) {
 
 TEST(Verify, NamesWhatIsLeft) {
   EXPECT_TRUE(VerifyCleared(Of({State(0, MigMode::kDisabled, MigMode::kDisabled)})));
-  const auto left =
-      VerifyCleared(Of({WithInstances(State(0, MigMode::kEnabled, MigMode::kDisabled))}));
+  const auto left = VerifyCleared(Of({WithInstances(State(0, MigMode::kEnabled, MigMode::kDisabled))}));
   ASSERT_FALSE(left);
   EXPECT_EQ(left.error().code, "NB-GPU-MIG-RESET-FAILED");
-  EXPECT_THAT(left.error().message,
-              HasSubstr("GPU 0 (GPU-0, 00000000:36:00.0): MIG Enabled (pending Disabled)"));
+  EXPECT_THAT(left.error().message, HasSubstr("GPU 0 (GPU-0, 00000000:36:00.0): MIG Enabled (pending Disabled)"));
 }
 
 // The loop over FakeGpus.
@@ -189,9 +183,8 @@ TEST_F(ResetLoop, ACleanNodeRunsOneQueryAndIsSkipped) {
   const auto outcome = Reset();
   EXPECT_TRUE(outcome.status);
   EXPECT_EQ(outcome.skipped, "no GPU has MIG state (GPU 0 MIG Disabled, GPU 1 MIG Disabled)");
-  EXPECT_THAT(fake.commands,
-              ElementsAre("nvidia-smi --query-gpu=index,uuid,pci.bus_id,mig.mode.current,"
-                          "mig.mode.pending --format=csv,noheader"));
+  EXPECT_THAT(fake.commands, ElementsAre("nvidia-smi --query-gpu=index,uuid,pci.bus_id,mig.mode.current,"
+                                         "mig.mode.pending --format=csv,noheader"));
 }
 
 TEST_F(ResetLoop, NoNvidiaSmiNoDriverOrNoGpuIsSkippedWithTheReason) {
@@ -202,8 +195,7 @@ TEST_F(ResetLoop, NoNvidiaSmiNoDriverOrNoGpuIsSkippedWithTheReason) {
   fake.gpus = {FakeGpu{}};
   auto outcome = Reset();
   EXPECT_TRUE(outcome.status);
-  EXPECT_THAT(outcome.skipped,
-              HasSubstr("exit 9: NVIDIA-SMI has failed because it couldn't communicate"));
+  EXPECT_THAT(outcome.skipped, HasSubstr("exit 9: NVIDIA-SMI has failed because it couldn't communicate"));
   fake.query_exit = 0;
   fake.gpus.clear();
   outcome = Reset();
@@ -215,12 +207,11 @@ TEST_F(ResetLoop, ClearsInstancesThenTheModeAndVerifies) {
   const auto outcome = Reset();
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
   EXPECT_EQ(outcome.skipped, "");
-  EXPECT_THAT(fake.Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0",
-                                          "nvidia-smi -i 0 -mig 0"));
+  EXPECT_THAT(fake.Changes(),
+              ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0", "nvidia-smi -i 0 -mig 0"));
   EXPECT_EQ(fake.gpus[0].current, "Disabled");
   EXPECT_EQ(fake.gpus[0].pending, "Disabled");
-  EXPECT_THAT(notes,
-              ::testing::Contains("nvidia-smi stdout: Disabled MIG Mode for GPU 00000000:36:00.0"));
+  EXPECT_THAT(notes, ::testing::Contains("nvidia-smi stdout: Disabled MIG Mode for GPU 00000000:36:00.0"));
   // A second run is one read.
   fake.commands.clear();
   EXPECT_EQ(Reset().skipped, "no GPU has MIG state (GPU 0 MIG Disabled)");
@@ -268,8 +259,7 @@ TEST_F(ResetLoop, AResetRefusedForAnotherDriverClientSaysSo) {
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().code, "NB-GPU-IN-USE");
   EXPECT_THAT(outcome.status.error().message, HasSubstr("nvidia-persistenced"));
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("because it's being used by some other process"));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("because it's being used by some other process"));
 }
 
 TEST_F(ResetLoop, SeveralGpusInIndexOrder) {
@@ -281,8 +271,7 @@ TEST_F(ResetLoop, SeveralGpusInIndexOrder) {
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
   EXPECT_THAT(fake.Changes(), ElementsAre("nvidia-smi mig -dci -i 0", "nvidia-smi mig -dgi -i 0",
                                           "nvidia-smi -i 0 -mig 0", "nvidia-smi mig -dci -i 2",
-                                          "nvidia-smi mig -dgi -i 2", "nvidia-smi -i 2 -mig 0",
-                                          "nvidia-smi -r -i 2"));
+                                          "nvidia-smi mig -dgi -i 2", "nvidia-smi -i 2 -mig 0", "nvidia-smi -r -i 2"));
 }
 
 TEST_F(ResetLoop, ARunKilledMidwayIsCompletedFromWhatIsLeft) {
@@ -312,32 +301,27 @@ TEST_F(ResetLoop, AHangingCallEndsAtTheDeadlineWithExit51) {
   auto outcome = Reset(seconds(20));
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().exit_code, 51);
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("nvidia-smi mig -lgi -i 0 was still running"));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("nvidia-smi mig -lgi -i 0 was still running"));
   // Within a longer budget it is that one call's own limit: exit 50, naming the call.
   outcome = Reset(seconds(900));
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().code, "NB-GPU-MIG-RESET-FAILED");
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("nvidia-smi mig -lgi -i 0: no answer within 60 s"));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("nvidia-smi mig -lgi -i 0: no answer within 60 s"));
 }
 
 TEST_F(ResetLoop, DryRunPrintsThePlanAndChangesNothing) {
   fake.gpus = {MigGpu(0)};
   std::vector<std::string> would;
-  auto dry =
-      MakeDryRunCommandRunner(fake, [&would](const std::string& line) { would.push_back(line); });
+  auto dry = MakeDryRunCommandRunner(fake, [&would](const std::string& line) { would.push_back(line); });
   ResetContext context{*dry, seconds(900)};
   context.dry_run = true;
   context.print = [this](const std::string& line) { printed.push_back(line); };
   const auto outcome = ResetMig(context);
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
-  EXPECT_THAT(would, ElementsAre("would run: nvidia-smi mig -dci -i 0",
-                                 "would run: nvidia-smi mig -dgi -i 0",
+  EXPECT_THAT(would, ElementsAre("would run: nvidia-smi mig -dci -i 0", "would run: nvidia-smi mig -dgi -i 0",
                                  "would run: nvidia-smi -i 0 -mig 0"));
   ASSERT_FALSE(printed.empty());
-  EXPECT_THAT(printed.front(),
-              HasSubstr("gpu: GPU 0 (GPU-e86cb44c-6756-fd30-cd4a-1e6da3caf9b0, 00000000:36:00.0)"));
+  EXPECT_THAT(printed.front(), HasSubstr("gpu: GPU 0 (GPU-e86cb44c-6756-fd30-cd4a-1e6da3caf9b0, 00000000:36:00.0)"));
   EXPECT_THAT(fake.Changes(), IsEmpty());
   EXPECT_EQ(fake.gpus[0].gis.size(), 2u);
 }

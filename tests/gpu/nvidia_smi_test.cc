@@ -36,8 +36,7 @@ TEST(QueryGpus, ReadsIndexUuidBusAndBothModes) {
 
 TEST(QueryGpus, AGpuWithoutMigIsNotSupported) {
   // [field] "0, NVIDIA GeForce RTX 4070 Laptop GPU, [N/A], [N/A]"; [man] "NA/Enabled/Disabled".
-  const auto gpus = ParseGpuQuery(
-      "0, GPU-5e3c0f3e-0000-0000-0000-000000000000, 00000000:01:00.0, [N/A], [N/A]\n");
+  const auto gpus = ParseGpuQuery("0, GPU-5e3c0f3e-0000-0000-0000-000000000000, 00000000:01:00.0, [N/A], [N/A]\n");
   ASSERT_TRUE(gpus);
   EXPECT_EQ((*gpus)[0].current, MigMode::kNotSupported);
   EXPECT_EQ((*gpus)[0].pending, MigMode::kNotSupported);
@@ -50,11 +49,9 @@ TEST(QueryGpus, NoDevicesIsNoGpu) {
 }
 
 TEST(QueryGpus, AnUnknownAnswerIsAnErrorNamingTheLine) {
-  const auto header =
-      ParseGpuQuery("index, uuid, pci.bus_id, mig.mode.current, mig.mode.pending\n");
+  const auto header = ParseGpuQuery("index, uuid, pci.bus_id, mig.mode.current, mig.mode.pending\n");
   ASSERT_FALSE(header);
-  EXPECT_THAT(header.error().message,
-              HasSubstr("\"index, uuid, pci.bus_id, mig.mode.current, mig.mode.pending\""));
+  EXPECT_THAT(header.error().message, HasSubstr("\"index, uuid, pci.bus_id, mig.mode.current, mig.mode.pending\""));
   EXPECT_EQ(header.error().exit_code, 50);
   const auto mode = ParseGpuQuery("0, GPU-x, 00000000:36:00.0, Maybe, Enabled\n");
   ASSERT_FALSE(mode);
@@ -110,8 +107,7 @@ TEST(GpuInstances, ReadsAMixedGeometry) {
 
 TEST(GpuInstances, NothingFoundIsNoInstance) {
   // [field] `nvidia-smi mig -lgi` on an A100 with MIG on and no instance; on a GPU with MIG off.
-  for (const char* answer :
-       {"No GPU instances found: Not Found\n", "No MIG-enabled devices found.\n", ""}) {
+  for (const char* answer : {"No GPU instances found: Not Found\n", "No MIG-enabled devices found.\n", ""}) {
     const auto instances = ParseGpuInstances(answer);
     ASSERT_TRUE(instances) << answer;
     EXPECT_TRUE(instances->empty()) << answer;
@@ -219,8 +215,7 @@ TEST(PendingWarnings, ReadsDriverClientsAndADisableAsLogged) {
   EXPECT_EQ(logged[1].bus_id, "00000000:0F:00.0");
   EXPECT_EQ(logged[1].target, MigMode::kDisabled);
   EXPECT_EQ(logged[1].reason, "Timeout");
-  EXPECT_TRUE(
-      ParsePendingWarnings("Disabled MIG Mode for GPU 00000000:36:00.0\nAll done.\n").empty());
+  EXPECT_TRUE(ParsePendingWarnings("Disabled MIG Mode for GPU 00000000:36:00.0\nAll done.\n").empty());
 }
 
 TEST(Refusals, InUseAndResetNotSupported) {
@@ -228,10 +223,10 @@ TEST(Refusals, InUseAndResetNotSupported) {
   EXPECT_TRUE(
       SaysInUse("Unable to destroy GPU instance ID  3 from GPU  0: In use by another client\n"
                 "Failed to destroy GPU instances: In use by another client\n"));
-  EXPECT_TRUE(SaysInUse(
-      "Unable to reset GPU 00000000:18:00.0 because it's being used by some other process (e.g. "
-      "CUDA application). Please first kill all processes using this GPU.\n"
-      "Some GPUs could not be reset.\n"));
+  EXPECT_TRUE(
+      SaysInUse("Unable to reset GPU 00000000:18:00.0 because it's being used by some other process (e.g. "
+                "CUDA application). Please first kill all processes using this GPU.\n"
+                "Some GPUs could not be reset.\n"));
   EXPECT_FALSE(SaysInUse("GPU 00000000:61:00.0 was successfully reset.\nAll done.\n"));
   // [guide] pass-through: the reset the warning suggests is refused.
   EXPECT_TRUE(SaysResetNotSupported("Resetting GPU 00000000:00:03.0 is not supported.\n"));
@@ -240,14 +235,12 @@ TEST(Refusals, InUseAndResetNotSupported) {
 
 TEST(Commands, AreTheDocumentedOnesForOneGpu) {
   EXPECT_THAT(QueryGpusArgv(),
-              ElementsAre("nvidia-smi",
-                          "--query-gpu=index,uuid,pci.bus_id,mig.mode.current,mig.mode.pending",
+              ElementsAre("nvidia-smi", "--query-gpu=index,uuid,pci.bus_id,mig.mode.current,mig.mode.pending",
                           "--format=csv,noheader"));
   EXPECT_THAT(ListGpuInstancesArgv(1), ElementsAre("nvidia-smi", "mig", "-lgi", "-i", "1"));
   EXPECT_THAT(ListComputeInstancesArgv(1), ElementsAre("nvidia-smi", "mig", "-lci", "-i", "1"));
   EXPECT_THAT(QueryComputeAppsArgv(),
-              ElementsAre("nvidia-smi", "--query-compute-apps=gpu_uuid,pid,process_name",
-                          "--format=csv,noheader"));
+              ElementsAre("nvidia-smi", "--query-compute-apps=gpu_uuid,pid,process_name", "--format=csv,noheader"));
   EXPECT_THAT(DestroyComputeInstancesArgv(2), ElementsAre("nvidia-smi", "mig", "-dci", "-i", "2"));
   EXPECT_THAT(DestroyGpuInstancesArgv(2), ElementsAre("nvidia-smi", "mig", "-dgi", "-i", "2"));
   EXPECT_THAT(DisableMigArgv(2), ElementsAre("nvidia-smi", "-i", "2", "-mig", "0"));

@@ -30,7 +30,9 @@ class FakeApiServer {
   void SetPlan(const nlohmann::json& plan) const;
 
   // The cluster's kube-system/kubelet-config ConfigMap: `kubelet` is its data.kubelet.
-  void SetKubeletConfigMap(const std::string& kubelet) const { server_.WriteAtomically("kubelet-config.yaml", kubelet); }
+  void SetKubeletConfigMap(const std::string& kubelet) const {
+    server_.WriteAtomically("kubelet-config.yaml", kubelet);
+  }
 
   std::string Url() const;  // "http://127.0.0.1:PORT" or https
   // Every request so far: {"time", "path", "authorization", "clientCN"}.

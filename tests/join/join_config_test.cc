@@ -136,9 +136,13 @@ TEST(GoldenTest, JoinConfigurationV1beta4) {
   ExpectGolden("join-v1beta4.yaml", RenderKubeadmJoinConfiguration(Everything(), KubeadmApi::kV1Beta4).Reveal());
 }
 
-TEST(GoldenTest, KubeletConfiguration) { ExpectGolden("kubelet-config.yaml", RenderKubeletConfiguration(Everything())); }
+TEST(GoldenTest, KubeletConfiguration) {
+  ExpectGolden("kubelet-config.yaml", RenderKubeletConfiguration(Everything()));
+}
 
-TEST(GoldenTest, KubeletConfigurationPatch) { ExpectGolden("kubelet-config-patch.yaml", RenderKubeletConfigurationPatch()); }
+TEST(GoldenTest, KubeletConfigurationPatch) {
+  ExpectGolden("kubelet-config-patch.yaml", RenderKubeletConfigurationPatch());
+}
 
 TEST(GoldenTest, BootstrapKubeconfig) {
   ExpectGolden("bootstrap-kubeconfig.yaml", RenderBootstrapKubeconfig(Everything()).Reveal());
@@ -170,8 +174,7 @@ TEST(SettingsForTest, KubeletRootDirFollowsTheKubernetesSpace) {
   spec.groups.push_back({"vgpaas", true, {}, {{storage::SpaceKind::kRuntime, 90, {}, {}}}});
   config.node_template.storage = spec;
   EXPECT_EQ(SettingsFor(config, "n").kubelet_root_dir, "/var/lib/kubelet");
-  config.node_template.storage->groups[0].spaces.push_back(
-      {storage::SpaceKind::kKubernetes, 10, {}, {}});
+  config.node_template.storage->groups[0].spaces.push_back({storage::SpaceKind::kKubernetes, 10, {}, {}});
   EXPECT_EQ(SettingsFor(config, "n").kubelet_root_dir, "/mnt/paas/kubernetes/kubelet");
 }
 

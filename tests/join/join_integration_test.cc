@@ -20,9 +20,9 @@
 
 #include "agent/base/base64.h"
 #include "tests/join/fake_apiserver.h"
+#include "tests/support/phase_record.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/phase_record.h"
 
 namespace nodeboot {
 namespace {
@@ -38,8 +38,7 @@ using testing::Slurp;
 
 constexpr const char* kToken = "nbtest.k7q2m9x4p1z8w3v6";
 constexpr const char* kTokenSecretPart = "k7q2m9x4p1z8w3v6";
-constexpr const char* kHash =
-    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+constexpr const char* kHash = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 // The certificates, made once for the suite: a CA, a server certificate for 127.0.0.1 and a
 // kubelet client certificate (CN system:node:worker-1), all signed by the CA.
@@ -59,21 +58,18 @@ class JoinTest : public ::testing::Test {
   static void SetUpTestSuite() {
     certs_ = new Certificates;
     const auto p = [](const char* name) { return certs_->Path(name).string(); };
-    const std::vector<std::string> ec{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                      "-nodes"};
+    const std::vector<std::string> ec{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
     auto with = [&ec](std::vector<std::string> args) {
       args.insert(args.begin() + 1, ec.begin(), ec.end());
       return args;
     };
-    OpenSsl(with({"req", "-x509", "-keyout", p("ca.key"), "-out", p("ca.crt"), "-days", "1",
-                  "-subj", "/CN=fake-cluster-ca"}));
+    OpenSsl(with(
+        {"req", "-x509", "-keyout", p("ca.key"), "-out", p("ca.crt"), "-days", "1", "-subj", "/CN=fake-cluster-ca"}));
     certs_->dir.Write("server.ext", "subjectAltName=IP:127.0.0.1\n");
     for (const auto& [name, subject] :
-         {std::pair{"server", "/CN=127.0.0.1"},
-          std::pair{"client", "/O=system:nodes/CN=system:node:worker-1"}}) {
+         {std::pair{"server", "/CN=127.0.0.1"}, std::pair{"client", "/O=system:nodes/CN=system:node:worker-1"}}) {
       const std::string n(name);
-      OpenSsl(with({"req", "-keyout", p((n + ".key").c_str()), "-out", p((n + ".csr").c_str()),
-                    "-subj", subject}));
+      OpenSsl(with({"req", "-keyout", p((n + ".key").c_str()), "-out", p((n + ".csr").c_str()), "-subj", subject}));
       std::vector<std::string> sign{"x509",
                                     "-req",
                                     "-in",
@@ -106,8 +102,7 @@ class JoinTest : public ::testing::Test {
         "cluster:\n  join: {}\n  apiServer: {}\n  bootstrapToken: {}\n  readyTimeoutSeconds: {}\n",
         join, api_server, kToken, ready_timeout);
     config += cluster_extra_;
-    config += join == "kubeadm" ? fmt::format("  caCertHash: {}\n", kHash)
-                                : "  caFile: /etc/kubernetes/pki/ca.crt\n";
+    config += join == "kubeadm" ? fmt::format("  caCertHash: {}\n", kHash) : "  caFile: /etc/kubernetes/pki/ca.crt\n";
     config += "nodeTemplate:\n  k8sTags:\n" + labels +
               "  taints:\n    - {key: dedicated, value: gpu, effect: NoSchedule}\n"
               "  extendParam:\n    maxPods: 64\n" +
@@ -116,47 +111,39 @@ class JoinTest : public ::testing::Test {
   }
 
   // The kubelet.conf the fake kubeadm/kubelet will install: `server` and a `user` block.
-  void WriteKubeletConf(const std::string& server, const std::string& cluster_extra,
-                        const std::string& user) {
-    fake_.Write(
-        "kubelet.conf",
-        fmt::format("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: {}\n{}"
-                    "  name: default-cluster\ncontexts:\n- context:\n"
-                    "    cluster: default-cluster\n    user: default-auth\n"
-                    "  name: default-context\ncurrent-context: default-context\n"
-                    "users:\n- name: default-auth\n  user:\n{}",
-                    server, cluster_extra, user));
+  void WriteKubeletConf(const std::string& server, const std::string& cluster_extra, const std::string& user) {
+    fake_.Write("kubelet.conf", fmt::format("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: {}\n{}"
+                                            "  name: default-cluster\ncontexts:\n- context:\n"
+                                            "    cluster: default-cluster\n    user: default-auth\n"
+                                            "  name: default-context\ncurrent-context: default-context\n"
+                                            "users:\n- name: default-auth\n  user:\n{}",
+                                            server, cluster_extra, user));
   }
 
   // The node as the API server shows it: everything the config asks for, unless changed.
   static json Node(const std::string& pods = "64", bool with_taint = true) {
-    json node = {{"kind", "Node"},
-                 {"apiVersion", "v1"},
-                 {"metadata",
-                  {{"name", "worker-1"},
-                   {"labels",
-                    {{"kubernetes.io/hostname", "worker-1"},
-                     {"node.kubernetes.io/pool", "gpu"},
-                     {"team", "data"}}}}},
-                 {"spec", {{"taints", json::array()}}},
-                 {"status", {{"capacity", {{"cpu", "4"}, {"pods", pods}}}}}};
+    json node = {
+        {"kind", "Node"},
+        {"apiVersion", "v1"},
+        {"metadata",
+         {{"name", "worker-1"},
+          {"labels", {{"kubernetes.io/hostname", "worker-1"}, {"node.kubernetes.io/pool", "gpu"}, {"team", "data"}}}}},
+        {"spec", {{"taints", json::array()}}},
+        {"status", {{"capacity", {{"cpu", "4"}, {"pods", pods}}}}}};
     if (with_taint)
-      node["spec"]["taints"].push_back(
-          {{"key", "dedicated"}, {"value", "gpu"}, {"effect", "NoSchedule"}});
+      node["spec"]["taints"].push_back({{"key", "dedicated"}, {"value", "gpu"}, {"effect", "NoSchedule"}});
     return node;
   }
 
   std::map<std::string, std::string> Env() const {
     const char* path = std::getenv("PATH");
-    return {
-        {"PATH", std::string(NODEBOOT_SOURCE_DIR) +
-                     "/tests/join/fake-bin:" + (path ? path : "/usr/bin:/bin")},
-        {"NB_FAKE_DIR", fake_.path().string()},
-        {"NB_FAKE_ROOT", root_.path().string()},
-        {"NB_FAKE_KUBELET_CONF",
-         fs::exists(fake_.path() / "kubelet.conf") ? (fake_.path() / "kubelet.conf").string() : ""},
-        {"NB_FAKE_KUBEADM_ERROR", kubeadm_error_},
-        {"NB_FAKE_KUBEADM_VERSION", kubeadm_version_}};
+    return {{"PATH", std::string(NODEBOOT_SOURCE_DIR) + "/tests/join/fake-bin:" + (path ? path : "/usr/bin:/bin")},
+            {"NB_FAKE_DIR", fake_.path().string()},
+            {"NB_FAKE_ROOT", root_.path().string()},
+            {"NB_FAKE_KUBELET_CONF",
+             fs::exists(fake_.path() / "kubelet.conf") ? (fake_.path() / "kubelet.conf").string() : ""},
+            {"NB_FAKE_KUBEADM_ERROR", kubeadm_error_},
+            {"NB_FAKE_KUBEADM_VERSION", kubeadm_version_}};
   }
 
   ProcessResult Run(std::vector<std::string> extra = {}) {
@@ -177,12 +164,8 @@ class JoinTest : public ::testing::Test {
     return lines;
   }
   json State() const { return json::parse(Slurp(root_.path() / "var/lib/nodeboot/state.json")); }
-  std::string JoinError() const {
-    return State()["phases"]["join"]["error"]["message"].get<std::string>();
-  }
-  std::string Real(const std::string& host_path) const {
-    return (root_.path() / host_path.substr(1)).string();
-  }
+  std::string JoinError() const { return State()["phases"]["join"]["error"]["message"].get<std::string>(); }
+  std::string Real(const std::string& host_path) const { return (root_.path() / host_path.substr(1)).string(); }
 
   // The bootstrap token is in the 0600 files it is written to, and nowhere else.
   void ExpectTokenNowhere() const {
@@ -229,7 +212,7 @@ class JoinTest : public ::testing::Test {
   std::string kubeadm_error_;
   std::string kubeadm_version_ = "v1.31.4";
   std::string cluster_extra_;  // more of the cluster section, indented by two
-  std::string outputs_;  // every stdout and stderr of the binary so far
+  std::string outputs_;        // every stdout and stderr of the binary so far
 };
 
 Certificates* JoinTest::certs_ = nullptr;
@@ -263,8 +246,7 @@ TEST_F(JoinTest, KubeadmJoinWritesTheConfigRunsKubeadmAndWaitsForReady) {
   EXPECT_EQ(requests[0]["path"], "/api/v1/nodes/worker-1");
   EXPECT_EQ(requests[0]["authorization"], "Bearer kubelet-session-token");
   EXPECT_EQ(State()["phases"]["join"]["status"], "succeeded");
-  EXPECT_THAT(State()["phases"]["join"]["output"].dump(),
-              HasSubstr("This node has joined the cluster"));
+  EXPECT_THAT(State()["phases"]["join"]["output"].dump(), HasSubstr("This node has joined the cluster"));
   ExpectTokenNowhere();
 
   // A plain re-run skips the phase (state); a repair looks once and leaves the node alone.
@@ -339,9 +321,8 @@ TEST_F(JoinTest, KubeadmLeftoversThatAreNotNodebootsAreRefusedByKubeadmAndKept) 
 }
 
 TEST_F(JoinTest, KubeletModeWritesItsFilesStartsTheKubeletAndUsesTlsWithCertificateFiles) {
-  FakeApiServer server(servers_.path() / "api",
-                       {certs_->Path("server.crt").string(), certs_->Path("server.key").string(),
-                        certs_->Path("ca.crt").string()});
+  FakeApiServer server(servers_.path() / "api", {certs_->Path("server.crt").string(),
+                                                 certs_->Path("server.key").string(), certs_->Path("ca.crt").string()});
   server.SetNode(Node());
   // The files TLS bootstrap leaves: the cluster CA and the kubelet's client certificate + key.
   root_.Write("etc/kubernetes/pki/ca.crt", Slurp(certs_->Path("ca.crt")));
@@ -352,9 +333,8 @@ TEST_F(JoinTest, KubeletModeWritesItsFilesStartsTheKubeletAndUsesTlsWithCertific
                    "    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n");
   // A storage spec puts the kubelet's root on the kubernetes volume; storage itself is skipped
   // here (it needs disks).
-  WriteConfig(
-      "kubelet", server.Url(), 6, "    team: data\n",
-      "    DockerLVMConfigOverride: 'dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG'\n");
+  WriteConfig("kubelet", server.Url(), 6, "    team: data\n",
+              "    DockerLVMConfigOverride: 'dockerThinpool=vgpaas/90%VG;kubernetesLV=vgpaas/10%VG'\n");
 
   // No clusterDNS in the config: the cluster's, read with the bootstrap token over TLS.
   server.SetKubeletConfigMap(
@@ -364,13 +344,12 @@ TEST_F(JoinTest, KubeletModeWritesItsFilesStartsTheKubeletAndUsesTlsWithCertific
   const auto result = Run({"--skip", "storage"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // A kubelet that never ran needs no stop; it starts once its files are in place.
-  EXPECT_THAT(Commands(), ElementsAre("systemctl start --no-block containerd.service", "systemctl daemon-reload",
-                                      "systemctl enable kubelet.service",
-                                      "systemctl start --no-block kubelet.service"));
-  EXPECT_EQ(
-      Slurp(Real("/etc/kubernetes/bootstrap-kubelet.conf")),
-      fmt::format(
-          R"(# Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode 0600.
+  EXPECT_THAT(Commands(),
+              ElementsAre("systemctl start --no-block containerd.service", "systemctl daemon-reload",
+                          "systemctl enable kubelet.service", "systemctl start --no-block kubelet.service"));
+  EXPECT_EQ(Slurp(Real("/etc/kubernetes/bootstrap-kubelet.conf")),
+            fmt::format(
+                R"(# Written by nodeboot for the kubelet's TLS bootstrap. It holds the bootstrap token: mode 0600.
 apiVersion: "v1"
 kind: "Config"
 clusters:
@@ -389,7 +368,7 @@ users:
     user:
       token: "{}"
 )",
-          server.Url(), kToken));
+                server.Url(), kToken));
   EXPECT_EQ(Mode(Real("/etc/kubernetes/bootstrap-kubelet.conf")), 0600u);
   EXPECT_EQ(Slurp(Real("/etc/kubernetes/kubelet-config.yaml")),
             R"(# Written by nodeboot (cluster.join: kubelet); rewritten on every join.
@@ -437,8 +416,7 @@ ExecStart=/usr/bin/kubelet \
   EXPECT_EQ(requests[0]["authorization"], std::string("Bearer ") + kToken);
   EXPECT_EQ(requests[1]["clientCN"], "system:node:worker-1");
   EXPECT_EQ(requests[1]["authorization"], nullptr);
-  EXPECT_THAT(State()["phases"]["join"]["output"].dump(),
-              HasSubstr("kubelet.conf does not exist yet"));
+  EXPECT_THAT(State()["phases"]["join"]["output"].dump(), HasSubstr("kubelet.conf does not exist yet"));
   ExpectTokenNowhere();
 
   // Repair on the Ready node: one look, no file rewritten, no systemctl.
@@ -462,8 +440,8 @@ TEST_F(JoinTest, TheJoinFileFollowsTheInstalledKubeadm) {
     ASSERT_EQ(result.exit_code, 0) << version << ": " << result.err;
     EXPECT_THAT(Slurp(fake_.path() / "kubeadm-config.yaml"),
                 HasSubstr(fmt::format("apiVersion: \"kubeadm.k8s.io/{}\"", api)));
-    EXPECT_THAT(result.err, HasSubstr(fmt::format("kubeadm {}: writing a kubeadm.k8s.io/{} JoinConfiguration",
-                                                  version, api)));
+    EXPECT_THAT(result.err,
+                HasSubstr(fmt::format("kubeadm {}: writing a kubeadm.k8s.io/{} JoinConfiguration", version, api)));
   }
 }
 
@@ -494,16 +472,14 @@ TEST_F(JoinTest, KubeletModeWithoutClusterDnsAnywhereFailsBeforeWriting) {
 }
 
 TEST_F(JoinTest, KubeadmOverTlsWithInlineCredentialsAndThrottlingHonoursRetryAfter) {
-  FakeApiServer server(servers_.path() / "api",
-                       {certs_->Path("server.crt").string(), certs_->Path("server.key").string(),
-                        certs_->Path("ca.crt").string()});
+  FakeApiServer server(servers_.path() / "api", {certs_->Path("server.crt").string(),
+                                                 certs_->Path("server.key").string(), certs_->Path("ca.crt").string()});
   server.SetNode(Node());
   server.SetPlan({{{"status", 429}, {"headers", {{"Retry-After", "2"}}}}, {{"ready", true}}});
-  WriteKubeletConf(
-      server.Url(),
-      "    certificate-authority-data: " + EncodeBase64(Slurp(certs_->Path("ca.crt"))) + "\n",
-      "    client-certificate-data: " + EncodeBase64(Slurp(certs_->Path("client.crt"))) +
-          "\n    client-key-data: " + EncodeBase64(Slurp(certs_->Path("client.key"))) + "\n");
+  WriteKubeletConf(server.Url(),
+                   "    certificate-authority-data: " + EncodeBase64(Slurp(certs_->Path("ca.crt"))) + "\n",
+                   "    client-certificate-data: " + EncodeBase64(Slurp(certs_->Path("client.crt"))) +
+                       "\n    client-key-data: " + EncodeBase64(Slurp(certs_->Path("client.key"))) + "\n");
   WriteConfig("kubeadm", "10.0.0.10:6443");
 
   const auto result = Run();
@@ -528,10 +504,8 @@ TEST_F(JoinTest, NodeThatNeverGetsReadyTimesOutWithThirtyOneAndTheLastStatus) {
   EXPECT_EQ(result.exit_code, 31) << result.err;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_EQ(State()["phases"]["join"]["error"]["code"], "NB-JOIN-TIMEOUT");
-  EXPECT_THAT(
-      JoinError(),
-      HasSubstr("Node worker-1 not Ready after 2 s: last answer: Ready=False: KubeletNotReady: "
-                "container runtime network not ready"));
+  EXPECT_THAT(JoinError(), HasSubstr("Node worker-1 not Ready after 2 s: last answer: Ready=False: KubeletNotReady: "
+                                     "container runtime network not ready"));
   EXPECT_GE(server.Requests().size(), 3u);  // 0, 0.5, 1.5, 2 s
   ExpectTokenNowhere();
 }
@@ -544,10 +518,9 @@ TEST_F(JoinTest, ReadyNodeWithoutTheTaintOrThePodsFailsWithThirtyNamingThem) {
 
   const auto result = Run();
   EXPECT_EQ(result.exit_code, 30) << result.err;
-  EXPECT_EQ(
-      JoinError(),
-      "Node worker-1 is Ready but lacks what nodeboot asked for: taint dedicated=gpu:NoSchedule, "
-      "status.capacity.pods 64 (is 110)");
+  EXPECT_EQ(JoinError(),
+            "Node worker-1 is Ready but lacks what nodeboot asked for: taint dedicated=gpu:NoSchedule, "
+            "status.capacity.pods 64 (is 110)");
   EXPECT_EQ(server.Requests().size(), 1u);  // no waiting for what will not come
 }
 
@@ -568,14 +541,12 @@ TEST_F(JoinTest, KubeletConfThatNeverAppearsIsAFailedJoin) {
 }
 
 TEST_F(JoinTest, FailingKubeadmIsExitThirtyWithItsFirstErrorLine) {
-  kubeadm_error_ =
-      "couldn't validate the identity of the API Server: token id \"nbtest\" is invalid";
+  kubeadm_error_ = "couldn't validate the identity of the API Server: token id \"nbtest\" is invalid";
   WriteConfig("kubeadm", "https://10.0.0.10:6443");
   const auto result = Run();
   EXPECT_EQ(result.exit_code, 30) << result.err;
-  EXPECT_EQ(JoinError(),
-            fmt::format("kubeadm join --config {}: exit 1: error execution phase preflight: {}",
-                        Real("/etc/kubernetes/nodeboot-join.yaml"), kubeadm_error_));
+  EXPECT_EQ(JoinError(), fmt::format("kubeadm join --config {}: exit 1: error execution phase preflight: {}",
+                                     Real("/etc/kubernetes/nodeboot-join.yaml"), kubeadm_error_));
   EXPECT_EQ(State()["phases"]["join"]["error"]["code"], "NB-JOIN-FAILED");
   EXPECT_EQ(testing::PhaseIn(State()["lastRun"], "postInstall")["status"], "not-run");
   ExpectTokenNowhere();
@@ -586,11 +557,8 @@ TEST_F(JoinTest, DryRunPrintsTheWritesAndCommandsAndChangesNothing) {
   WriteConfig("kubelet", "https://10.0.0.10:6443");
   const auto result = Run({"--dry-run"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(
-      result.out,
-      HasSubstr("would write " + Real("/etc/kubernetes/bootstrap-kubelet.conf") + " (mode 0600"));
-  EXPECT_THAT(result.out, HasSubstr("would write " + Real("/etc/kubernetes/kubelet-config.yaml") +
-                                    " (mode 0644"));
+  EXPECT_THAT(result.out, HasSubstr("would write " + Real("/etc/kubernetes/bootstrap-kubelet.conf") + " (mode 0600"));
+  EXPECT_THAT(result.out, HasSubstr("would write " + Real("/etc/kubernetes/kubelet-config.yaml") + " (mode 0644"));
   EXPECT_THAT(result.out, HasSubstr("would run: systemctl enable kubelet.service"));
   EXPECT_THAT(result.out, HasSubstr("would run: systemctl stop --no-block kubelet.service"));
   EXPECT_THAT(result.out, HasSubstr("would run: systemctl start --no-block kubelet.service"));
@@ -601,13 +569,11 @@ TEST_F(JoinTest, DryRunPrintsTheWritesAndCommandsAndChangesNothing) {
 }
 
 TEST_F(JoinTest, JoinNoneIsSkippedAndSaysSo) {
-  root_.Write("etc/nodeboot/config.yaml",
-              "node: {name: worker-1, instanceId: i-0abc}\ncluster: {join: none}\n");
+  root_.Write("etc/nodeboot/config.yaml", "node: {name: worker-1, instanceId: i-0abc}\ncluster: {join: none}\n");
   const auto result = Run();
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(testing::PhaseIn(State()["lastRun"], "join")["status"], "skipped");
-  EXPECT_EQ(testing::PhaseIn(State()["lastRun"], "join")["reason"],
-            "no cluster to join (cluster.join absent or none)");
+  EXPECT_EQ(testing::PhaseIn(State()["lastRun"], "join")["reason"], "no cluster to join (cluster.join absent or none)");
   EXPECT_TRUE(Commands().empty());
 }
 
@@ -615,9 +581,8 @@ TEST_F(JoinTest, NodeRestrictionLabelIsRefusedAtValidation) {
   WriteConfig("kubeadm", "https://10.0.0.10:6443", 4, "    node-role.kubernetes.io/worker: \"\"\n");
   const auto result = Run();
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err,
-              HasSubstr("nodeTemplate.k8sTags.node-role.kubernetes.io/worker: the NodeRestriction "
-                        "admission plugin forbids"));
+  EXPECT_THAT(result.err, HasSubstr("nodeTemplate.k8sTags.node-role.kubernetes.io/worker: the NodeRestriction "
+                                    "admission plugin forbids"));
   EXPECT_TRUE(Commands().empty());
   EXPECT_FALSE(fs::exists(Real("/etc/kubernetes")));
 }

@@ -2,10 +2,9 @@
 // API server and a fake clock: what runs on a fresh node and on a re-run.
 #include "agent/join/join_phase.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fmt/format.h>
 
 #include <functional>
 #include <map>
@@ -32,11 +31,11 @@ class NodeRunner : public CommandRunner {
     std::string active = "inactive";
     int invocations = 0;
   };
-  std::vector<std::string> commands;  // every command
+  std::vector<std::string> commands;                          // every command
   std::map<std::string, std::chrono::milliseconds> timeouts;  // by command
   std::map<std::string, Unit> units{{"containerd.service", {}}, {"kubelet.service", {}}};
-  std::set<std::string> failing;   // units whose start fails
-  std::set<std::string> stuck;     // units whose start job never runs
+  std::set<std::string> failing;  // units whose start fails
+  std::set<std::string> stuck;    // units whose start job never runs
   std::string kubeadm_version = "v1.31.4";
   std::string kubelet_version = "Kubernetes v1.35.0";
   // What `kubeadm join`, or the kubelet's TLS bootstrap after its start, leaves: kubelet.conf.
@@ -53,10 +52,10 @@ class NodeRunner : public CommandRunner {
     if (argv[0] == "systemctl" && argv.size() == 4 && argv[1] == "show") {
       const auto it = units.find(argv[3]);
       const Unit unit = it == units.end() ? Unit{"not-found", "inactive", 0} : it->second;
-      result.out = fmt::format("LoadState={}\nActiveState={}\nSubState={}\nResult={}\nInvocationID={}\n", unit.load,
-                               unit.active, unit.active == "active" ? "running" : "dead",
-                               unit.active == "failed" ? "exit-code" : "success",
-                               unit.invocations == 0 ? "" : fmt::format("{:032x}", unit.invocations));
+      result.out =
+          fmt::format("LoadState={}\nActiveState={}\nSubState={}\nResult={}\nInvocationID={}\n", unit.load, unit.active,
+                      unit.active == "active" ? "running" : "dead", unit.active == "failed" ? "exit-code" : "success",
+                      unit.invocations == 0 ? "" : fmt::format("{:032x}", unit.invocations));
     }
     if (argv[0] == "systemctl" && argv.size() == 4 && argv[1] == "stop" && !stuck.contains(argv[3])) {
       units[argv[3]].active = "inactive";
@@ -100,16 +99,18 @@ class NodeApi : public HttpClient {
     if (request.url.ends_with("/configmaps/kubelet-config")) {
       for (const auto& [name, value] : request.secret_headers) config_map_auth.push_back(value.Reveal());
       if (config_map_status != 200) {
-        return HttpResponse{config_map_status, {}, R"({"kind":"Status","message":"configmaps \"kubelet-config\" is forbidden"})"};
+        return HttpResponse{
+            config_map_status, {}, R"({"kind":"Status","message":"configmaps \"kubelet-config\" is forbidden"})"};
       }
-      const json map = {{"data", {{"kubelet", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
-                                              "clusterDNS:\n- 10.96.0.10\nclusterDomain: cluster.local\n"}}}};
+      const json map = {{"data",
+                         {{"kubelet",
+                           "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                           "clusterDNS:\n- 10.96.0.10\nclusterDomain: cluster.local\n"}}}};
       return HttpResponse{200, {}, map.dump()};
     }
     const bool ready = requests++ >= not_ready;
-    json node = {
-        {"metadata", {{"name", "worker-1"}, {"labels", {{"team", "data"}}}}},
-        {"status", {{"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
+    json node = {{"metadata", {{"name", "worker-1"}, {"labels", {{"team", "data"}}}}},
+                 {"status", {{"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
     if (!capacity.is_null()) node["status"]["capacity"] = capacity;
     return HttpResponse{200, {}, node.dump()};
   }
@@ -130,20 +131,17 @@ class JoinPhaseTest : public ::testing::Test {
     config_.cluster.join = mode;
     JoinEnvironment environment;
     environment.make_http = [this] { return std::unique_ptr<HttpClient>(new Forward(api_)); };
-    environment.clock = {[this] { return now_; },
-                         [this](std::chrono::milliseconds d) { now_ += d; }};
+    environment.clock = {[this] { return now_; }, [this](std::chrono::milliseconds d) { now_ += d; }};
     runner_.joined = [this] {
       if (!std::filesystem::exists(root_.path() / "etc/kubernetes/kubelet.conf")) JoinedBefore();
     };
     auto phase = MakeJoinPhase(environment);
-    run::PhaseContext context{config_, identity_,       paths_,           runner_,
-                              *files_, /*repair=*/true, /*dry_run=*/false, {}};
+    run::PhaseContext context{config_, identity_, paths_, runner_, *files_, /*repair=*/true, /*dry_run=*/false, {}};
     return phase->Run(context);
   }
 
   void JoinedBefore() {
-    root_.Write("etc/kubernetes/kubelet.conf",
-                "clusters:\n- name: c\n  cluster: {server: 'https://api'}\n");
+    root_.Write("etc/kubernetes/kubelet.conf", "clusters:\n- name: c\n  cluster: {server: 'https://api'}\n");
   }
 
   // The phase owns its client; this one forwards to the test's.
@@ -203,8 +201,8 @@ TEST_F(JoinPhaseTest, KubeletModeRestartsAKubeletThatRanWithOtherFiles) {
 }
 
 TEST_F(JoinPhaseTest, KubeadmJoinsInTheApiOfTheInstalledKubeadmAfterStartingContainerd) {
-  for (const auto& [version, api] : {std::pair{"v1.30.2", "kubeadm.k8s.io/v1beta3"},
-                                     std::pair{"v1.37.0", "kubeadm.k8s.io/v1beta4"}}) {
+  for (const auto& [version, api] :
+       {std::pair{"v1.30.2", "kubeadm.k8s.io/v1beta3"}, std::pair{"v1.37.0", "kubeadm.k8s.io/v1beta4"}}) {
     runner_ = NodeRunner();
     runner_.kubeadm_version = version;
     std::filesystem::remove(root_.path() / "etc/kubernetes/kubelet.conf");
@@ -261,8 +259,9 @@ TEST_F(JoinPhaseTest, KubeletModeWithoutAnyClusterDnsFailsBeforeWriting) {
 }
 
 TEST_F(JoinPhaseTest, CgroupV1FailsBeforeWritingUnlessAllowedOrTheKubeletIsOlder) {
-  root_.Write("proc/mounts", "sysfs /sys sysfs rw 0 0\ntmpfs /sys/fs/cgroup tmpfs ro,nosuid 0 0\n"
-                             "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n");
+  root_.Write("proc/mounts",
+              "sysfs /sys sysfs rw 0 0\ntmpfs /sys/fs/cgroup tmpfs ro,nosuid 0 0\n"
+              "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n");
   runner_.kubeadm_version = "v1.35.1";
   auto outcome = Run(config::JoinMode::kKubeadm);
   ASSERT_FALSE(outcome.status);
@@ -289,8 +288,9 @@ TEST_F(JoinPhaseTest, CgroupV1FailsBeforeWritingUnlessAllowedOrTheKubeletIsOlder
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
   EXPECT_THAT(testing::Slurp((root_.path() / "etc/kubernetes/nodeboot-join.yaml").string()),
               HasSubstr("patches:\n  directory: \"/etc/kubernetes/nodeboot-patches\""));
-  EXPECT_THAT(testing::Slurp((root_.path() / "etc/kubernetes/nodeboot-patches/kubeletconfiguration+strategic.yaml").string()),
-              HasSubstr("failCgroupV1: false"));
+  EXPECT_THAT(
+      testing::Slurp((root_.path() / "etc/kubernetes/nodeboot-patches/kubeletconfiguration+strategic.yaml").string()),
+      HasSubstr("failCgroupV1: false"));
 }
 
 TEST_F(JoinPhaseTest, AUnitThatFailsOrNeverStartsIsNamed) {
@@ -320,7 +320,8 @@ TEST_F(JoinPhaseTest, AStartMergedIntoSystemdsOwnStartJobIsWaitedFor) {
   runner_.units["containerd.service"] = {"loaded", "activating", 1};
   const auto outcome = Run(config::JoinMode::kKubeadm);
   ASSERT_TRUE(outcome.status) << outcome.status.error().message;
-  EXPECT_THAT(runner_.Changes(), ElementsAre("systemctl start --no-block containerd.service", HasSubstr("kubeadm join")));
+  EXPECT_THAT(runner_.Changes(),
+              ElementsAre("systemctl start --no-block containerd.service", HasSubstr("kubeadm join")));
 }
 
 // The packages leave the kubelet crash-looping until configured: it is stopped before its files
@@ -363,8 +364,7 @@ TEST_F(JoinPhaseTest, NodeNameThatKubernetesRefusesFailsBeforeAnything) {
   const auto outcome = Run(config::JoinMode::kKubeadm);
   ASSERT_FALSE(outcome.status);
   EXPECT_EQ(outcome.status.error().exit_code, 30);
-  EXPECT_THAT(outcome.status.error().message,
-              HasSubstr("node name \"Worker_1\" cannot name a Kubernetes Node"));
+  EXPECT_THAT(outcome.status.error().message, HasSubstr("node name \"Worker_1\" cannot name a Kubernetes Node"));
   EXPECT_TRUE(runner_.commands.empty());
 }
 

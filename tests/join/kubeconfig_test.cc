@@ -15,9 +15,7 @@ using ::testing::Not;
 
 std::string Resolve(std::string_view path) { return "/root" + std::string(path); }
 
-Result<ApiCredentials> Parse(const std::string& text) {
-  return ParseKubeconfig(text, "kubelet.conf", Resolve);
-}
+Result<ApiCredentials> Parse(const std::string& text) { return ParseKubeconfig(text, "kubelet.conf", Resolve); }
 
 constexpr const char* kKubeadmStyle = R"(apiVersion: v1
 clusters:
@@ -60,8 +58,7 @@ TEST(KubeconfigTest, InlineKeyAndTokenAreSecrets) {
       "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:8080', "
       "certificate-authority: /ca.crt}\n"
       "users:\n- name: u\n  user:\n    client-certificate-data: " +
-      EncodeBase64("CERT") + "\n    client-key-data: " + EncodeBase64("KEY") +
-      "\n    token: tok-123456\n";
+      EncodeBase64("CERT") + "\n    client-key-data: " + EncodeBase64("KEY") + "\n    token: tok-123456\n";
   const auto credentials = Parse(text);
   ASSERT_TRUE(credentials) << credentials.error().message;
   EXPECT_EQ(credentials->ca_file, "/root/ca.crt");

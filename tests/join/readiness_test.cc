@@ -14,9 +14,7 @@ using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-NodeExpectations Expected() {
-  return {"worker-1", {{"team", "data"}}, {{"dedicated", "gpu", "NoSchedule"}}, 64};
-}
+NodeExpectations Expected() { return {"worker-1", {{"team", "data"}}, {{"dedicated", "gpu", "NoSchedule"}}, 64}; }
 
 json Node(const std::string& ready) {
   return {
@@ -24,11 +22,7 @@ json Node(const std::string& ready) {
       {"spec", {{"taints", {{{"key", "dedicated"}, {"value", "gpu"}, {"effect", "NoSchedule"}}}}}},
       {"status",
        {{"capacity", {{"pods", "64"}}},
-        {"conditions",
-         {{{"type", "Ready"},
-           {"status", ready},
-           {"reason", "KubeletNotReady"},
-           {"message", "cni"}}}}}}};
+        {"conditions", {{{"type", "Ready"}, {"status", ready}, {"reason", "KubeletNotReady"}, {"message", "cni"}}}}}}};
 }
 
 // Answers from a script (the last repeats); records the requests and the time each was sent.
@@ -61,8 +55,7 @@ class ReadinessTest : public ::testing::Test {
                            now_ += delay;
                          }};
     CredentialsSource credentials = [this]() -> Result<ApiCredentials> {
-      if (credentials_missing_for_-- > 0)
-        return Error{"NB-JOIN-FAILED", "kubelet.conf does not exist yet", 30};
+      if (credentials_missing_for_-- > 0) return Error{"NB-JOIN-FAILED", "kubelet.conf does not exist yet", 30};
       ApiCredentials c;
       c.server = "https://api:6443";
       return c;
@@ -93,17 +86,14 @@ TEST_F(ReadinessTest, AStopEndsTheWaitWithinASleepSlice) {
 }
 
 TEST_F(ReadinessTest, ReadyAfterAFewPollsWithExponentialBackoff) {
-  http_.answers = {Answer(404, {{"message", "nodes \"worker-1\" not found"}}),
-                   Answer(200, Node("False")), Answer(200, Node("False")),
-                   Answer(200, Node("True"))};
+  http_.answers = {Answer(404, {{"message", "nodes \"worker-1\" not found"}}), Answer(200, Node("False")),
+                   Answer(200, Node("False")), Answer(200, Node("True"))};
   ASSERT_TRUE(Wait(std::chrono::seconds(60)));
   EXPECT_THAT(sleeps_, ElementsAre(500, 1000, 2000));
   EXPECT_EQ(http_.requests[0].url, "https://api:6443/api/v1/nodes/worker-1");
-  EXPECT_THAT(
-      progress_,
-      ElementsAre("Node worker-1: HTTP 404: nodes \"worker-1\" not found",
-                  "Node worker-1: Ready=False: KubeletNotReady: cni",
-                  "Node worker-1: Ready=True with the requested labels, taints and maxPods"));
+  EXPECT_THAT(progress_, ElementsAre("Node worker-1: HTTP 404: nodes \"worker-1\" not found",
+                                     "Node worker-1: Ready=False: KubeletNotReady: cni",
+                                     "Node worker-1: Ready=True with the requested labels, taints and maxPods"));
 }
 
 TEST_F(ReadinessTest, BackoffIsCappedAndTheLastPollIsAtTheDeadline) {
@@ -123,13 +113,11 @@ TEST_F(ReadinessTest, ThrottlingHonoursRetryAfter) {
                    Answer(429, {{"message", "too many requests"}}, {{"retry-after", "soon"}}),
                    Answer(200, Node("True"))};
   ASSERT_TRUE(Wait(std::chrono::seconds(60)));
-  EXPECT_THAT(sleeps_,
-              ElementsAre(3000, 1000));  // Retry-After, then the backoff (no usable header)
+  EXPECT_THAT(sleeps_, ElementsAre(3000, 1000));  // Retry-After, then the backoff (no usable header)
 }
 
 TEST_F(ReadinessTest, NeverAnsweredIsAFailedJoinWithTheLastError) {
-  http_.answers = {
-      Error::Internal("GET https://api:6443/api/v1/nodes/worker-1: Connection refused")};
+  http_.answers = {Error::Internal("GET https://api:6443/api/v1/nodes/worker-1: Connection refused")};
   const Status status = Wait(std::chrono::seconds(3));
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().exit_code, 30);
@@ -189,8 +177,7 @@ TEST(MissingSettingsTest, ChecksEachRequestedItem) {
 
 TEST(ObserveNodeTest, OddAnswers) {
   const NodeExpectations expected = Expected();
-  EXPECT_EQ(ObserveNode({200, {}, "<html>"}, expected).detail,
-            "HTTP 200 but the body is not a JSON object");
+  EXPECT_EQ(ObserveNode({200, {}, "<html>"}, expected).detail, "HTTP 200 but the body is not a JSON object");
   EXPECT_EQ(ObserveNode({200, {}, "{}"}, expected).detail, "registered, no Ready condition yet");
   EXPECT_EQ(ObserveNode({500, {}, "boom\nline"}, expected).detail, "HTTP 500: boom line");
   EXPECT_EQ(ObserveNode({502, {}, ""}, expected).detail, "HTTP 502");

@@ -31,13 +31,11 @@ const fs::path kUpstreamDir = NODEBOOT_JOIN_UPSTREAM_DIR;
 
 // --- The field lists ---------------------------------------------------------------------
 
-const std::set<std::string> kScalarKinds = {"string",          "bool", "int",      "float",
-                                            "duration",        "time", "quantity", "int-or-string",
-                                            "duration-or-int", "any"};
+const std::set<std::string> kScalarKinds = {"string", "bool",     "int",           "float",           "duration",
+                                            "time",   "quantity", "int-or-string", "duration-or-int", "any"};
 
 bool IsKnownKind(const std::string& kind) {
-  if (kind == "object" || kind == "list" || kind == "map" || kScalarKinds.contains(kind))
-    return true;
+  if (kind == "object" || kind == "list" || kind == "map" || kScalarKinds.contains(kind)) return true;
   for (const std::string prefix : {"list-of-", "map-of-"}) {
     if (kind.starts_with(prefix)) return IsKnownKind(kind.substr(prefix.size()));
   }
@@ -85,13 +83,13 @@ enum class ScalarType { kString, kInt, kFloat, kBool, kNull };
 // What a scalar becomes in the JSON that sigs.k8s.io/yaml (go-yaml v2, YAML 1.1 rules) makes of
 // it. Quoted scalars stay strings; plain ones may turn into numbers, booleans or null.
 ScalarType JsonTypeOf(const YAML::Node& node) {
-  if (node.IsNull()) return ScalarType::kNull;  // yaml-cpp already read `~`, `null` or nothing
+  if (node.IsNull()) return ScalarType::kNull;        // yaml-cpp already read `~`, `null` or nothing
   if (node.Tag() != "?") return ScalarType::kString;  // quoted ("!") or explicitly tagged
   const std::string& text = node.Scalar();
   static const std::set<std::string> kNull = {"", "~", "null", "Null", "NULL"};
-  static const std::set<std::string> kBool = {
-      "y",    "Y",    "yes",   "Yes",   "YES",   "n",  "N",  "no", "No",  "NO",  "true",
-      "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"};
+  static const std::set<std::string> kBool = {"y",  "Y",  "yes",  "Yes",  "YES",  "n",     "N",     "no",
+                                              "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+                                              "on", "On", "ON",   "off",  "Off",  "OFF"};
   static const std::regex kInt(R"([-+]?(0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*))");
   static const std::regex kFloat(
       R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
@@ -120,8 +118,7 @@ const char* Describe(ScalarType type) {
 
 // Go's time.ParseDuration, which metav1.Duration uses: "0", or one or more number+unit.
 bool IsGoDuration(const std::string& text) {
-  static const std::regex kDuration(
-      R"([-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+))");
+  static const std::regex kDuration(R"([-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+))");
   return std::regex_match(text, kDuration);
 }
 
@@ -129,11 +126,9 @@ bool IsGoDuration(const std::string& text) {
 std::string CheckScalar(const YAML::Node& node, const std::string& kind) {
   const ScalarType type = JsonTypeOf(node);
   if (type == ScalarType::kNull || kind == "any") return "";  // null leaves Go's zero value
-  const auto want = [&](std::initializer_list<ScalarType> allowed,
-                        const char* what) -> std::string {
+  const auto want = [&](std::initializer_list<ScalarType> allowed, const char* what) -> std::string {
     if (std::find(allowed.begin(), allowed.end(), type) != allowed.end()) return "";
-    std::string why =
-        std::string("is ") + Describe(type) + " (" + node.Scalar() + "), the field is " + what;
+    std::string why = std::string("is ") + Describe(type) + " (" + node.Scalar() + "), the field is " + what;
     if (kind == "string" || kind == "duration" || kind == "time") why += ": quote it";
     return why;
   };
@@ -141,17 +136,13 @@ std::string CheckScalar(const YAML::Node& node, const std::string& kind) {
   if (kind == "bool") return want({ScalarType::kBool}, "a boolean");
   if (kind == "int") return want({ScalarType::kInt}, "an integer");
   if (kind == "float") return want({ScalarType::kInt, ScalarType::kFloat}, "a number");
-  if (kind == "quantity")
-    return want({ScalarType::kString, ScalarType::kInt, ScalarType::kFloat}, "a quantity");
-  if (kind == "int-or-string")
-    return want({ScalarType::kString, ScalarType::kInt}, "an int or a string");
+  if (kind == "quantity") return want({ScalarType::kString, ScalarType::kInt, ScalarType::kFloat}, "a quantity");
+  if (kind == "int-or-string") return want({ScalarType::kString, ScalarType::kInt}, "an int or a string");
   if (kind == "time") return want({ScalarType::kString}, "an RFC 3339 time");
   if (kind == "duration" || kind == "duration-or-int") {
     if (kind == "duration-or-int" && type == ScalarType::kInt) return "";
-    if (auto why = want({ScalarType::kString}, "a duration string such as \"5m0s\""); !why.empty())
-      return why;
-    if (!IsGoDuration(node.Scalar()))
-      return "\"" + node.Scalar() + "\" is not a Go duration such as \"5m0s\"";
+    if (auto why = want({ScalarType::kString}, "a duration string such as \"5m0s\""); !why.empty()) return why;
+    if (!IsGoDuration(node.Scalar())) return "\"" + node.Scalar() + "\" is not a Go duration such as \"5m0s\"";
     return "";
   }
   return "unhandled kind " + kind;
@@ -185,8 +176,7 @@ class ShapeChecker {
   }
 
   void CheckObject(const YAML::Node& node, const std::string& path, const std::string& schema) {
-    if (!node.IsMap())
-      return Fail(path, "is " + Shape(node) + ", upstream has an object (map of fields)");
+    if (!node.IsMap()) return Fail(path, "is " + Shape(node) + ", upstream has an object (map of fields)");
     for (const auto& entry : node) {
       if (!entry.first.IsScalar()) {
         Fail(path, "has a key that is not a scalar");
@@ -204,13 +194,11 @@ class ShapeChecker {
     }
   }
 
-  void CheckValue(const YAML::Node& node, const std::string& path, const std::string& schema,
-                  const std::string& kind) {
+  void CheckValue(const YAML::Node& node, const std::string& path, const std::string& schema, const std::string& kind) {
     if (node.IsNull()) return;  // JSON null: Go leaves the zero value
     if (kind == "object") return CheckObject(node, path, schema);
     if (kind == "list" || kind.starts_with("list-of-")) {
-      if (!node.IsSequence())
-        return Fail(path, "is " + Shape(node) + ", upstream has a list (" + kind + ")");
+      if (!node.IsSequence()) return Fail(path, "is " + Shape(node) + ", upstream has a list (" + kind + ")");
       for (size_t i = 0; i < node.size(); ++i) {
         const std::string item = path + "[" + std::to_string(i) + "]";
         if (kind == "list") {
@@ -222,9 +210,7 @@ class ShapeChecker {
       return;
     }
     if (kind == "map" || kind.starts_with("map-of-")) {
-      if (!node.IsMap())
-        return Fail(path,
-                    "is " + Shape(node) + ", upstream has a map with free keys (" + kind + ")");
+      if (!node.IsMap()) return Fail(path, "is " + Shape(node) + ", upstream has a map with free keys (" + kind + ")");
       for (const auto& entry : node) {
         const std::string item = path + "{" + entry.first.Scalar() + "}";
         if (!entry.first.IsScalar() || JsonTypeOf(entry.first) == ScalarType::kNull) {
@@ -238,8 +224,7 @@ class ShapeChecker {
       return;
     }
     if (kind == "any") return;
-    if (!node.IsScalar())
-      return Fail(path, "is " + Shape(node) + ", upstream has a scalar (" + kind + ")");
+    if (!node.IsScalar()) return Fail(path, "is " + Shape(node) + ", upstream has a scalar (" + kind + ")");
     if (auto why = CheckScalar(node, kind); !why.empty()) Fail(path, why);
   }
 
@@ -249,8 +234,8 @@ class ShapeChecker {
 
 // Every problem of one YAML document: the field list it names, then its keys against that list.
 std::vector<std::string> CheckDocument(const YAML::Node& document) {
-  if (!document.IsMap() || !document["apiVersion"] || !document["kind"] ||
-      !document["apiVersion"].IsScalar() || !document["kind"].IsScalar()) {
+  if (!document.IsMap() || !document["apiVersion"] || !document["kind"] || !document["apiVersion"].IsScalar() ||
+      !document["kind"].IsScalar()) {
     return {"not a map with apiVersion and kind"};
   }
   const fs::path file = FieldListFile(document["apiVersion"].Scalar(), document["kind"].Scalar());
@@ -293,8 +278,8 @@ std::vector<fs::path> UpstreamLists() {
 // --- The golden files against upstream -------------------------------------------------------
 
 TEST(UpstreamFieldsTest, GoldenDirHoldsTheJoinFiles) {
-  EXPECT_FALSE(GoldenFiles().empty())
-      << "no *.yaml in " << kGoldenDir << ": the golden renderings of the join files are missing";
+  EXPECT_FALSE(GoldenFiles().empty()) << "no *.yaml in " << kGoldenDir
+                                      << ": the golden renderings of the join files are missing";
 }
 
 TEST(UpstreamFieldsTest, EveryGoldenDocumentMatchesItsUpstreamFieldList) {
@@ -317,8 +302,7 @@ TEST(UpstreamFieldsTest, TheGoldenFilesCoverEveryUpstreamFieldList) {
     try {
       for (const auto& document : YAML::LoadAllFromFile(file.string())) {
         if (document.IsMap() && document["apiVersion"] && document["kind"]) {
-          covered.insert(FieldListFile(document["apiVersion"].as<std::string>(),
-                                       document["kind"].as<std::string>())
+          covered.insert(FieldListFile(document["apiVersion"].as<std::string>(), document["kind"].as<std::string>())
                              .filename()
                              .string());
         }
@@ -329,8 +313,7 @@ TEST(UpstreamFieldsTest, TheGoldenFilesCoverEveryUpstreamFieldList) {
   }
   for (const auto& list : UpstreamLists()) {
     EXPECT_TRUE(covered.contains(list.filename().string()))
-        << "no golden file in " << kGoldenDir << " is a " << list.filename().string()
-        << " document";
+        << "no golden file in " << kGoldenDir << " is a " << list.filename().string() << " document";
   }
 }
 
@@ -479,9 +462,8 @@ TEST(UpstreamFieldsCheckerTest, CatchesAnUnknownKey) {
   EXPECT_THAT(CheckYaml(Replace(kKubeconfig, "      token:", "      bearer:")),
               testing::ElementsAre(HasSubstr("users[0].user.bearer: unknown field")));
   // v1beta4 moved discovery.timeout to timeouts.discovery.
-  EXPECT_THAT(
-      CheckYaml(Replace(kV1beta4, "nodeRegistration:", "  timeout: 5m0s\nnodeRegistration:")),
-      testing::ElementsAre(HasSubstr("discovery.timeout: unknown field")));
+  EXPECT_THAT(CheckYaml(Replace(kV1beta4, "nodeRegistration:", "  timeout: 5m0s\nnodeRegistration:")),
+              testing::ElementsAre(HasSubstr("discovery.timeout: unknown field")));
   // v1beta3 has no timeouts.
   EXPECT_THAT(CheckYaml(std::string(kV1beta3) + "timeouts:\n  discovery: 5m0s\n"),
               testing::ElementsAre(HasSubstr("timeouts: unknown field")));
@@ -491,52 +473,40 @@ TEST(UpstreamFieldsCheckerTest, CatchesAMapWhereV1beta4WantsTheKubeletExtraArgsL
   const std::string v1beta4_with_map =
       Replace(kV1beta4, "    - name: max-pods\n      value: \"110\"\n", "    max-pods: \"110\"\n");
   EXPECT_THAT(CheckYaml(v1beta4_with_map),
-              testing::ElementsAre(
-                  HasSubstr("nodeRegistration.kubeletExtraArgs: is a map, upstream has a list")));
+              testing::ElementsAre(HasSubstr("nodeRegistration.kubeletExtraArgs: is a map, upstream has a list")));
 }
 
 TEST(UpstreamFieldsCheckerTest, CatchesAListWhereV1beta3WantsTheKubeletExtraArgsMap) {
-  const std::string v1beta3_with_list =
-      Replace(kV1beta3, "    node-labels: \"team=a\"\n    max-pods: \"110\"\n",
-              "    - name: max-pods\n      value: \"110\"\n");
+  const std::string v1beta3_with_list = Replace(kV1beta3, "    node-labels: \"team=a\"\n    max-pods: \"110\"\n",
+                                                "    - name: max-pods\n      value: \"110\"\n");
   EXPECT_THAT(CheckYaml(v1beta3_with_list),
-              testing::ElementsAre(
-                  HasSubstr("nodeRegistration.kubeletExtraArgs: is a list, upstream has a map")));
+              testing::ElementsAre(HasSubstr("nodeRegistration.kubeletExtraArgs: is a list, upstream has a map")));
 }
 
 TEST(UpstreamFieldsCheckerTest, CatchesOtherWrongShapes) {
-  EXPECT_THAT(CheckYaml(Replace(kV1beta3, "    caCertHashes:\n      - \"sha256:00ff\"",
-                                "    caCertHashes: sha256")),
-              testing::ElementsAre(
-                  HasSubstr("caCertHashes: is a scalar, upstream has a list (list-of-string)")));
-  EXPECT_THAT(
-      CheckYaml(Replace(kKubelet, "authorization:\n  mode: Webhook", "authorization: Webhook")),
-      testing::ElementsAre(HasSubstr("authorization: is a scalar, upstream has an object")));
-  EXPECT_THAT(
-      CheckYaml(Replace(kKubelet, "cgroupDriver: systemd", "cgroupDriver: [systemd]")),
-      testing::ElementsAre(HasSubstr("cgroupDriver: is a list, upstream has a scalar (string)")));
-  EXPECT_THAT(CheckYaml(Replace(kKubelet, "  - key: dedicated\n    effect: NoSchedule",
-                                "  - dedicated:NoSchedule")),
-              testing::ElementsAre(
-                  HasSubstr("registerWithTaints[0]: is a scalar, upstream has an object")));
+  EXPECT_THAT(CheckYaml(Replace(kV1beta3, "    caCertHashes:\n      - \"sha256:00ff\"", "    caCertHashes: sha256")),
+              testing::ElementsAre(HasSubstr("caCertHashes: is a scalar, upstream has a list (list-of-string)")));
+  EXPECT_THAT(CheckYaml(Replace(kKubelet, "authorization:\n  mode: Webhook", "authorization: Webhook")),
+              testing::ElementsAre(HasSubstr("authorization: is a scalar, upstream has an object")));
+  EXPECT_THAT(CheckYaml(Replace(kKubelet, "cgroupDriver: systemd", "cgroupDriver: [systemd]")),
+              testing::ElementsAre(HasSubstr("cgroupDriver: is a list, upstream has a scalar (string)")));
+  EXPECT_THAT(CheckYaml(Replace(kKubelet, "  - key: dedicated\n    effect: NoSchedule", "  - dedicated:NoSchedule")),
+              testing::ElementsAre(HasSubstr("registerWithTaints[0]: is a scalar, upstream has an object")));
 }
 
 TEST(UpstreamFieldsCheckerTest, CatchesScalarsTheJsonDecoderRefuses) {
   // An unquoted number or boolean where Go has a string: "cannot unmarshal number into ... string".
   EXPECT_THAT(CheckYaml(Replace(kV1beta4, "value: \"110\"", "value: 110")),
-              testing::ElementsAre(HasSubstr(
-                  "kubeletExtraArgs[0].value: is an integer (110), the field is a string")));
+              testing::ElementsAre(HasSubstr("kubeletExtraArgs[0].value: is an integer (110), the field is a string")));
   EXPECT_THAT(CheckYaml(Replace(kV1beta3, "max-pods: \"110\"", "max-pods: 110")),
               testing::ElementsAre(HasSubstr("kubeletExtraArgs{max-pods}: is an integer (110)")));
   EXPECT_THAT(CheckYaml(Replace(kV1beta3, "value: gpu", "value: yes")),
               testing::ElementsAre(HasSubstr("taints[0].value: is a boolean (yes)")));
   // A quoted number where Go has an int, and a quoted boolean where Go has a bool.
-  EXPECT_THAT(
-      CheckYaml(Replace(kKubelet, "maxPods: 110", "maxPods: \"110\"")),
-      testing::ElementsAre(HasSubstr("maxPods: is a string (110), the field is an integer")));
-  EXPECT_THAT(
-      CheckYaml(Replace(kKubelet, "failCgroupV1: false", "failCgroupV1: \"false\"")),
-      testing::ElementsAre(HasSubstr("failCgroupV1: is a string (false), the field is a boolean")));
+  EXPECT_THAT(CheckYaml(Replace(kKubelet, "maxPods: 110", "maxPods: \"110\"")),
+              testing::ElementsAre(HasSubstr("maxPods: is a string (110), the field is an integer")));
+  EXPECT_THAT(CheckYaml(Replace(kKubelet, "failCgroupV1: false", "failCgroupV1: \"false\"")),
+              testing::ElementsAre(HasSubstr("failCgroupV1: is a string (false), the field is a boolean")));
   // metav1.Duration wants a Go duration string.
   EXPECT_THAT(CheckYaml(Replace(kV1beta4, "discovery: 5m0s", "discovery: 300")),
               testing::ElementsAre(HasSubstr("timeouts.discovery: is an integer (300)")));
@@ -546,16 +516,12 @@ TEST(UpstreamFieldsCheckerTest, CatchesScalarsTheJsonDecoderRefuses) {
 
 TEST(UpstreamFieldsCheckerTest, CatchesADocumentWithoutAFieldList) {
   EXPECT_THAT(CheckYaml(Replace(kV1beta4, "kubeadm.k8s.io/v1beta4", "kubeadm.k8s.io/v1beta5")),
-              testing::ElementsAre(
-                  HasSubstr("no upstream field list for apiVersion kubeadm.k8s.io/v1beta5")));
-  EXPECT_THAT(CheckYaml("kind: Config\n"),
-              testing::ElementsAre(HasSubstr("not a map with apiVersion and kind")));
+              testing::ElementsAre(HasSubstr("no upstream field list for apiVersion kubeadm.k8s.io/v1beta5")));
+  EXPECT_THAT(CheckYaml("kind: Config\n"), testing::ElementsAre(HasSubstr("not a map with apiVersion and kind")));
 }
 
 TEST(UpstreamFieldsCheckerTest, ReadsScalarsAsYaml11Does) {
-  const auto type = [](const std::string& text) {
-    return JsonTypeOf(YAML::Load("v: " + text)["v"]);
-  };
+  const auto type = [](const std::string& text) { return JsonTypeOf(YAML::Load("v: " + text)["v"]); };
   EXPECT_EQ(type("110"), ScalarType::kInt);
   EXPECT_EQ(type("0x1f"), ScalarType::kInt);
   EXPECT_EQ(type("-1_000"), ScalarType::kInt);

@@ -44,8 +44,7 @@ TEST(BuiltinCatalog, KnowsEveryErrorCodeInTheSources) {
       if (ext != ".cc" && ext != ".h") continue;
       const auto text = ReadFile(entry.path());
       ASSERT_TRUE(text);
-      for (std::sregex_iterator it(text->begin(), text->end(), code_literal), end; it != end;
-           ++it) {
+      for (std::sregex_iterator it(text->begin(), text->end(), code_literal), end; it != end; ++it) {
         codes.insert((*it)[1]);
       }
     }
@@ -53,8 +52,7 @@ TEST(BuiltinCatalog, KnowsEveryErrorCodeInTheSources) {
   EXPECT_GE(codes.size(), 8u);
   for (const auto& code : codes) {
     const CatalogEntry* entry = Builtin().Find(code);
-    ASSERT_NE(entry, nullptr) << code
-                              << " is used in the sources but missing from packaging/errors.yaml";
+    ASSERT_NE(entry, nullptr) << code << " is used in the sources but missing from packaging/errors.yaml";
     EXPECT_TRUE(entry->exit_code) << code;
   }
 }
@@ -86,11 +84,9 @@ TEST(BuiltinCatalog, ClassifiesTheNodePoolFailureEvents) {
        "not match the "
        "user_id ***...",
        "CLOUD-KEYPAIR-UNAVAILABLE"},
-      {"The inventory of ECS instances in the current zone is insufficient.",
-       "CLOUD-INSTANCE-NO-STOCK"},
+      {"The inventory of ECS instances in the current zone is insufficient.", "CLOUD-INSTANCE-NO-STOCK"},
       {"Code: OperationDenied.NoStock, the resource is out of stock", "CLOUD-INSTANCE-NO-STOCK"},
-      {"The current ECS instance type is out of stock in the specified zone.",
-       "CLOUD-INSTANCE-NO-STOCK"},
+      {"The current ECS instance type is out of stock in the specified zone.", "CLOUD-INSTANCE-NO-STOCK"},
       {"Some nodes failed to be created due to insufficient inventory.", "CLOUD-INSTANCE-NO-STOCK"},
       {"The inventory of disks is insufficient in the specified zone.", "CLOUD-DISK-NO-STOCK"},
       {"The number of ECS instances created based on the specified instance type in the current "
@@ -99,12 +95,10 @@ TEST(BuiltinCatalog, ClassifiesTheNodePoolFailureEvents) {
        "CLOUD-QUOTA-EXCEEDED"},
       {"QuotaExceed.ElasticQuota: the quota of instances is exceeded", "CLOUD-QUOTA-EXCEEDED"},
       {"The Image bootMode BIOS does not match instanceType bootMode", "CLOUD-BOOT-MODE-MISMATCH"},
-      {"The specified instanceType is not supported by the image architecture.",
-       "CLOUD-IMAGE-ARCH-MISMATCH"},
+      {"The specified instanceType is not supported by the image architecture.", "CLOUD-IMAGE-ARCH-MISMATCH"},
       {"The specified image does not support vSGX instance.", "CLOUD-IMAGE-SECURITY-MISMATCH"},
       {"The specified instanceType only support vTPM image.", "CLOUD-IMAGE-SECURITY-MISMATCH"},
-      {"You do not have the permissions to use the specified instance type.",
-       "CLOUD-INSTANCE-TYPE-NO-PERMISSION"},
+      {"You do not have the permissions to use the specified instance type.", "CLOUD-INSTANCE-TYPE-NO-PERMISSION"},
       {"an error on the server (\"Get \\\"https://10.0.0.10:6443\\\": dial tcp 10.0.0.10:6443: "
        "connect: "
        "connection refused\") has prevented the request from succeeding",
@@ -112,29 +106,23 @@ TEST(BuiltinCatalog, ClassifiesTheNodePoolFailureEvents) {
       {"The connection to the server 10.0.0.10:6443 was refused - did you specify the right host "
        "or port?",
        "CLOUD-APISERVER-REFUSED"},
-      {"The task is throttled by the Kubernetes API server of the cluster.",
-       "CLOUD-APISERVER-THROTTLED"},
-      {"Throttling.User: Request was denied due to user flow control.",
-       "CLOUD-APISERVER-THROTTLED"},
+      {"The task is throttled by the Kubernetes API server of the cluster.", "CLOUD-APISERVER-THROTTLED"},
+      {"Throttling.User: Request was denied due to user flow control.", "CLOUD-APISERVER-THROTTLED"},
       {"The specified Key Management Service (KMS) key is disabled.", "CLOUD-KMS-KEY-DISABLED"},
       {"You do not have the permissions to access KMS: Forbidden", "CLOUD-KMS-NO-PERMISSION"},
       {"assign the AliyunECSDiskEncryptDefaultRole role to ECS", "CLOUD-KMS-NO-PERMISSION"},
       {"The specified disk category (cloud_ssd) is not support the specified instance type.",
        "CLOUD-DISK-CATEGORY-UNSUPPORTED"},
-      {"System disk encryption supports only enhanced SSDs (ESSDs).",
-       "CLOUD-SYSTEM-DISK-ENCRYPTION-ESSD"},
+      {"System disk encryption supports only enhanced SSDs (ESSDs).", "CLOUD-SYSTEM-DISK-ENCRYPTION-ESSD"},
       {"InvalidAccountStatus.NotEnoughBalance: Your account does not have enough balance.",
        "CLOUD-INSUFFICIENT-BALANCE"},
       {"Your account does not have a sufficient balance.", "CLOUD-INSUFFICIENT-BALANCE"},
-      {"InvalidVSwitchId.IpNotEnough: The specified VSwitch has no enough IP.",
-       "CLOUD-VSWITCH-IP-EXHAUSTED"},
-      {"The idle private IP addresses provided by the current vSwitch are insufficient.",
-       "CLOUD-VSWITCH-IP-EXHAUSTED"},
+      {"InvalidVSwitchId.IpNotEnough: The specified VSwitch has no enough IP.", "CLOUD-VSWITCH-IP-EXHAUSTED"},
+      {"The idle private IP addresses provided by the current vSwitch are insufficient.", "CLOUD-VSWITCH-IP-EXHAUSTED"},
       {"The scale-out task times out.", "CLOUD-SCALE-OUT-TIMEOUT"},
       {"Try again later because the node pool is being scaled.", "CLOUD-SCALING-CONFLICT"},
       {"The ECS instances fail to start up.", "CLOUD-INSTANCE-START-FAILED"},
-      {"The specified instance type is not supported in the current zone",
-       "CLOUD-INSTANCE-TYPE-UNSUPPORTED"},
+      {"The specified instance type is not supported in the current zone", "CLOUD-INSTANCE-TYPE-UNSUPPORTED"},
   };
   for (const auto& [line, code] : cases) {
     const CatalogEntry* entry = Builtin().Classify(line);
@@ -144,14 +132,13 @@ TEST(BuiltinCatalog, ClassifiesTheNodePoolFailureEvents) {
 }
 
 TEST(BuiltinCatalog, OrdinaryLinesAreNotClassified) {
-  for (const char* line :
-       {"Nov 22 10:00:01 host cloud-init[812]: Cloud-init v. 22.4.2 running 'modules:config'",
-        "nodeboot: info phase preInstall: succeeded in 812 ms",
-        "I1122 10:00:00 request.go:690] Waited for 1.04s due to client-side throttling, not "
-        "priority and fairness",
-        "nodeboot: warn report 1: not delivered (POST http://127.0.0.1:1/x: Failed to connect to "
-        "127.0.0.1 port 1)",
-        "kernel: EXT4-fs (vdb): mounted filesystem with ordered data mode"}) {
+  for (const char* line : {"Nov 22 10:00:01 host cloud-init[812]: Cloud-init v. 22.4.2 running 'modules:config'",
+                           "nodeboot: info phase preInstall: succeeded in 812 ms",
+                           "I1122 10:00:00 request.go:690] Waited for 1.04s due to client-side throttling, not "
+                           "priority and fairness",
+                           "nodeboot: warn report 1: not delivered (POST http://127.0.0.1:1/x: Failed to connect to "
+                           "127.0.0.1 port 1)",
+                           "kernel: EXT4-fs (vdb): mounted filesystem with ordered data mode"}) {
     const CatalogEntry* entry = Builtin().Classify(line);
     EXPECT_EQ(entry, nullptr) << line << " -> " << entry->code;
   }
@@ -179,8 +166,7 @@ TEST(CatalogParse, ReportsEveryProblemWithItsLine) {
   EXPECT_THAT(message, HasSubstr("test.yaml:6: exitCode must be 0..255"));
   EXPECT_THAT(message, HasSubstr("test.yaml:7: unknown key \"colour\""));
   EXPECT_THAT(message, HasSubstr("NB-Y: solution is required"));
-  EXPECT_THAT(message,
-              HasSubstr("test.yaml:11: pattern \"(unclosed\" is not a POSIX extended regex"));
+  EXPECT_THAT(message, HasSubstr("test.yaml:11: pattern \"(unclosed\" is not a POSIX extended regex"));
   EXPECT_FALSE(
       Catalog::Parse("errors: [{code: A, exitCode: 1, cause: c, solution: s},"
                      " {code: a, exitCode: 1, cause: c, solution: s}]",
@@ -200,10 +186,8 @@ TEST(CatalogAdd, AdditionsReplaceByCodeAndAreMatchedFirst) {
       "site.yaml");
   ASSERT_TRUE(extra) << extra.error().message;
   catalog.Add(std::move(*extra));
-  EXPECT_EQ(
-      catalog.Classify("GET mirror.example.com: dial tcp 1.2.3.4:443: connect: connection refused")
-          ->code,
-      "SITE-MIRROR-DOWN");
+  EXPECT_EQ(catalog.Classify("GET mirror.example.com: dial tcp 1.2.3.4:443: connect: connection refused")->code,
+            "SITE-MIRROR-DOWN");
   EXPECT_EQ(catalog.Find("cloud-keypair-unavailable")->cause, "ours");
   EXPECT_EQ(catalog.Classify("the keypair gone away")->code, "CLOUD-KEYPAIR-UNAVAILABLE");
   EXPECT_EQ(catalog.Classify("error code : Ecs.0314"),
@@ -218,10 +202,8 @@ TEST(LoadCatalog, InstalledFileThenAdditionsWithWarningsForBadFiles) {
   EXPECT_TRUE(plain.warnings.empty());
   EXPECT_NE(plain.catalog.Find("NB-INTERNAL"), nullptr);  // the built-in one
 
-  root.Write("usr/share/nodeboot/errors.yaml",
-             "errors: [{code: NB-ONLY, exitCode: 1, cause: c, solution: s}]\n");
-  root.Write("etc/nodeboot/errors.d/10-site.yaml",
-             "events: [{code: SITE, patterns: [site], cause: c, solution: s}]");
+  root.Write("usr/share/nodeboot/errors.yaml", "errors: [{code: NB-ONLY, exitCode: 1, cause: c, solution: s}]\n");
+  root.Write("etc/nodeboot/errors.d/10-site.yaml", "events: [{code: SITE, patterns: [site], cause: c, solution: s}]");
   root.Write("etc/nodeboot/errors.d/20-broken.yaml", "events: [{code: BAD}]");
   root.Write("etc/nodeboot/errors.d/README", "not yaml, not read");
   auto loaded = LoadCatalog(paths);

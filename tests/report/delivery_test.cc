@@ -21,9 +21,7 @@ using ::testing::HasSubstr;
 class FakeHttpClient : public HttpClient {
  public:
   // Each Send takes the next answer; the last one repeats.
-  void Answer(std::vector<Result<HttpResponse>> answers) {
-    answers_.assign(answers.begin(), answers.end());
-  }
+  void Answer(std::vector<Result<HttpResponse>> answers) { answers_.assign(answers.begin(), answers.end()); }
   Result<HttpResponse> Send(const HttpRequest& request) override {
     requests.push_back(request);
     if (answers_.size() > 1) {
@@ -39,21 +37,20 @@ class FakeHttpClient : public HttpClient {
   std::deque<Result<HttpResponse>> answers_{HttpResponse{200, {}, ""}};
 };
 
-HttpResponse Status(int status, std::map<std::string, std::string> headers = {},
-                    std::string body = "") {
+HttpResponse Status(int status, std::map<std::string, std::string> headers = {}, std::string body = "") {
   return {status, std::move(headers), std::move(body)};
 }
 Error Refused() { return Error::Internal("POST http://127.0.0.1:9/x: Connection refused"); }
 
 struct FakeClock {
   std::chrono::steady_clock::time_point now{};
-  std::chrono::system_clock::time_point wall =
-      std::chrono::system_clock::from_time_t(1445412480);  // 07:28:00
+  std::chrono::system_clock::time_point wall = std::chrono::system_clock::from_time_t(1445412480);  // 07:28:00
   double random = 1.0;
   std::vector<milliseconds> sleeps;
 
   DeliveryClock Clock() {
-    return {[this] { return now; }, [this] { return wall; },
+    return {[this] { return now; },
+            [this] { return wall; },
             [this](milliseconds d) {
               sleeps.push_back(d);
               now += d;
@@ -69,13 +66,12 @@ class DeliveryTest : public ::testing::Test {
   DeliveryResult Send(milliseconds budget = seconds(300)) {
     DeliveryPolicy policy;
     policy.budget = budget;
-    return Deliver(client_, target_, "{\"runId\":\"run-1\"}", "run-1", policy, clock_.Clock(),
-                   clock_.now + budget);
+    return Deliver(client_, target_, "{\"runId\":\"run-1\"}", "run-1", policy, clock_.Clock(), clock_.now + budget);
   }
   FakeHttpClient client_;
   FakeClock clock_;
-  DeliveryTarget target_{"https://tasks.example.com/v1/tasks/t/result", Secret("tok3n-value"),
-                         "/etc/ca.pem", seconds(10)};
+  DeliveryTarget target_{"https://tasks.example.com/v1/tasks/t/result", Secret("tok3n-value"), "/etc/ca.pem",
+                         seconds(10)};
 };
 
 TEST_F(DeliveryTest, TwoServiceUnavailableThenDeliveredWithOneIdempotencyKey) {
@@ -83,18 +79,16 @@ TEST_F(DeliveryTest, TwoServiceUnavailableThenDeliveredWithOneIdempotencyKey) {
   const auto result = Send();
   EXPECT_EQ(result.outcome, DeliveryOutcome::kDelivered);
   EXPECT_EQ(result.attempts, 3);
-  EXPECT_THAT(clock_.sleeps,
-              ElementsAre(milliseconds(1000), milliseconds(2000)));  // full jitter at its top
+  EXPECT_THAT(clock_.sleeps, ElementsAre(milliseconds(1000), milliseconds(2000)));  // full jitter at its top
   ASSERT_EQ(client_.requests.size(), 3u);
   for (const auto& request : client_.requests) {
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.url, target_.url);
     EXPECT_EQ(request.ca_file, "/etc/ca.pem");
     EXPECT_EQ(request.body, "{\"runId\":\"run-1\"}");
-    EXPECT_THAT(request.headers, ::testing::Contains(std::pair<std::string, std::string>(
-                                     "Idempotency-Key", "run-1")));
-    EXPECT_THAT(request.headers, ::testing::Contains(std::pair<std::string, std::string>(
-                                     "Content-Type", "application/json")));
+    EXPECT_THAT(request.headers, ::testing::Contains(std::pair<std::string, std::string>("Idempotency-Key", "run-1")));
+    EXPECT_THAT(request.headers,
+                ::testing::Contains(std::pair<std::string, std::string>("Content-Type", "application/json")));
     ASSERT_EQ(request.secret_headers.size(), 1u);
     EXPECT_EQ(request.secret_headers[0].first, "X-Auth-Token");
     EXPECT_EQ(request.secret_headers[0].second.Reveal(), "tok3n-value");
@@ -136,8 +130,8 @@ TEST_F(DeliveryTest, AStopEndsTheRetriesAtOnce) {
 }
 
 TEST_F(DeliveryTest, RetryAfterIsHonouredOn429AndOn503) {
-  client_.Answer({Status(429, {{"retry-after", "7"}}),
-                  Status(503, {{"retry-after", "Wed, 21 Oct 2015 07:28:20 GMT"}}), Status(200)});
+  client_.Answer({Status(429, {{"retry-after", "7"}}), Status(503, {{"retry-after", "Wed, 21 Oct 2015 07:28:20 GMT"}}),
+                  Status(200)});
   EXPECT_EQ(Send().outcome, DeliveryOutcome::kDelivered);
   EXPECT_THAT(clock_.sleeps, ElementsAre(seconds(7), seconds(13)));  // 07:28:07 -> 07:28:20
 }
@@ -152,12 +146,10 @@ TEST_F(DeliveryTest, OtherClientErrorsAreRejectedWithoutRetry) {
   for (int status : {400, 401, 403, 404, 409, 413, 422}) {
     FakeHttpClient client;
     client.Answer({Status(status, {}, "{\"error\":\"missing field\"}")});
-    const auto result =
-        Deliver(client, target_, "{}", "run-1", {}, clock_.Clock(), clock_.now + seconds(300));
+    const auto result = Deliver(client, target_, "{}", "run-1", {}, clock_.Clock(), clock_.now + seconds(300));
     EXPECT_EQ(result.outcome, DeliveryOutcome::kRejected) << status;
     EXPECT_EQ(result.attempts, 1) << status;
-    EXPECT_THAT(result.detail,
-                HasSubstr(fmt::format("HTTP {}: {{\"error\":\"missing field\"}}", status)));
+    EXPECT_THAT(result.detail, HasSubstr(fmt::format("HTTP {}: {{\"error\":\"missing field\"}}", status)));
   }
   EXPECT_TRUE(clock_.sleeps.empty());
 }
@@ -171,8 +163,7 @@ TEST_F(DeliveryTest, UnreachableServiceIsRetriedUntilTheBudgetIsSpent) {
   client_.Answer({Refused()});
   const auto result = Send(seconds(10));
   EXPECT_EQ(result.outcome, DeliveryOutcome::kPending);
-  EXPECT_THAT(clock_.sleeps,
-              ElementsAre(seconds(1), seconds(2), seconds(4)));  // 7 s; 8 more would pass 10
+  EXPECT_THAT(clock_.sleeps, ElementsAre(seconds(1), seconds(2), seconds(4)));  // 7 s; 8 more would pass 10
   EXPECT_EQ(result.attempts, 4);
   EXPECT_EQ(result.last_status, 0);
   EXPECT_THAT(result.detail, HasSubstr("Connection refused"));
@@ -218,8 +209,7 @@ TEST(BackoffDelay, ExponentialWithACap) {
 }
 
 TEST(ParseRetryAfter, SecondsAndTheThreeHttpDateForms) {
-  const auto now =
-      std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  const auto now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(ParseRetryAfter("120", now), seconds(120));
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), seconds(0));
   EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 1994 08:49:47 GMT", now), seconds(10));

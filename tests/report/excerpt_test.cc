@@ -28,14 +28,12 @@ class ExcerptTest : public ::testing::Test {
 };
 
 TEST_F(ExcerptTest, KeepsCloudInitAndNodebootLinesNewestLast) {
-  const auto file = Write(
-      "a cloud-init 1\nunrelated\nb NODEBOOT 2\nc Cloud-Init 3\nkernel: x\nd nodeboot[7]: 4\n");
+  const auto file = Write("a cloud-init 1\nunrelated\nb NODEBOOT 2\nc Cloud-Init 3\nkernel: x\nd nodeboot[7]: 4\n");
   for (size_t block : {1, 3, 7, 64, 65536}) {
     ExcerptStats stats;
     auto lines = TailRelevantLines(file, Small(block), &stats);
     ASSERT_TRUE(lines) << lines.error().message;
-    EXPECT_THAT(*lines,
-                ElementsAre("a cloud-init 1", "b NODEBOOT 2", "c Cloud-Init 3", "d nodeboot[7]: 4"))
+    EXPECT_THAT(*lines, ElementsAre("a cloud-init 1", "b NODEBOOT 2", "c Cloud-Init 3", "d nodeboot[7]: 4"))
         << "block " << block;
     EXPECT_EQ(stats.bytes_read, stats.file_bytes);
   }
@@ -57,24 +55,21 @@ TEST_F(ExcerptTest, StopsAtTheLineLimitWithTheNewestLines) {
   ExcerptStats stats;
   auto lines = TailRelevantLines(file, options, &stats);
   ASSERT_TRUE(lines);
-  EXPECT_THAT(*lines,
-              ElementsAre("cloud-init line 497", "cloud-init line 498", "cloud-init line 499"));
+  EXPECT_THAT(*lines, ElementsAre("cloud-init line 497", "cloud-init line 498", "cloud-init line 499"));
   EXPECT_LE(stats.bytes_read, 100u);
 }
 
 TEST_F(ExcerptTest, StopsAtTheByteLimitWithoutGaps) {
   const auto file = Write("cloud-init aaaaaaaa\ncloud-init b\ncloud-init c\n");
   ScanOptions options = Small();
-  options.limits.max_bytes =
-      26;  // "cloud-init c" + "cloud-init b" = 24; the 19-byte line does not fit
+  options.limits.max_bytes = 26;  // "cloud-init c" + "cloud-init b" = 24; the 19-byte line does not fit
   auto lines = TailRelevantLines(file, options, nullptr);
   ASSERT_TRUE(lines);
   EXPECT_THAT(*lines, ElementsAre("cloud-init b", "cloud-init c"));
 }
 
 TEST_F(ExcerptTest, OverlongLinesAreSkipped) {
-  const auto file =
-      Write("cloud-init ok 1\ncloud-init " + std::string(5000, 'x') + "\ncloud-init ok 2\n");
+  const auto file = Write("cloud-init ok 1\ncloud-init " + std::string(5000, 'x') + "\ncloud-init ok 2\n");
   ScanOptions options = Small(64);
   options.max_line_bytes = 1000;
   auto lines = TailRelevantLines(file, options, nullptr);
@@ -151,10 +146,8 @@ TEST_F(ExcerptTest, SystemLogPrefersMessagesThenSyslogAndNeverTheJournalOfAnothe
 }
 
 TEST(LastRelevantLines, FiltersJournalOutput) {
-  EXPECT_THAT(LastRelevantLines("x cloud-init 1\ny\nz nodeboot 2\n", {1, 100}),
-              ElementsAre("z nodeboot 2"));
-  EXPECT_THAT(LastRelevantLines("cloud-init a\nnodeboot b", {}),
-              ElementsAre("cloud-init a", "nodeboot b"));
+  EXPECT_THAT(LastRelevantLines("x cloud-init 1\ny\nz nodeboot 2\n", {1, 100}), ElementsAre("z nodeboot 2"));
+  EXPECT_THAT(LastRelevantLines("cloud-init a\nnodeboot b", {}), ElementsAre("cloud-init a", "nodeboot b"));
 }
 
 TEST(ComposeExcerpt, StepOutputFirstWithinHalfTheBudgetThenTheSystemLog) {
@@ -163,12 +156,9 @@ TEST(ComposeExcerpt, StepOutputFirstWithinHalfTheBudgetThenTheSystemLog) {
   const std::vector<std::string> system{"sys 1", "sys 2", "sys 3", "sys 4", "sys 5", "sys 6"};
   EXPECT_THAT(ComposeExcerpt(output, system, {6, 1000}),
               ElementsAre("out 7", "out 8", "out 9", "sys 4", "sys 5", "sys 6"));
-  EXPECT_THAT(ComposeExcerpt({"out"}, system, {4, 1000}),
-              ElementsAre("out", "sys 4", "sys 5", "sys 6"));
-  EXPECT_THAT(ComposeExcerpt({std::string(100, 'x') + "END"}, {}, {10, 20}),
-              ElementsAre("xxxxxxxEND"));
-  const auto all =
-      ComposeExcerpt(std::vector<std::string>(300, "o"), std::vector<std::string>(300, "s"), {});
+  EXPECT_THAT(ComposeExcerpt({"out"}, system, {4, 1000}), ElementsAre("out", "sys 4", "sys 5", "sys 6"));
+  EXPECT_THAT(ComposeExcerpt({std::string(100, 'x') + "END"}, {}, {10, 20}), ElementsAre("xxxxxxxEND"));
+  const auto all = ComposeExcerpt(std::vector<std::string>(300, "o"), std::vector<std::string>(300, "s"), {});
   EXPECT_EQ(all.size(), 200u);
   EXPECT_EQ(all[99], "o");
   EXPECT_EQ(all[100], "s");

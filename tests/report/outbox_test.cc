@@ -33,9 +33,8 @@ TEST(Outbox, PutIsPrivateAndPendingIsOldestFirst) {
   ASSERT_TRUE(outbox.Put("run-b", "{\"b\":1}"));
   ASSERT_TRUE(outbox.Put("run-a", "{\"a\":1}"));
   // Make run-b clearly older.
-  std::filesystem::last_write_time(
-      outbox.dir() / "run-b.json",
-      std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  std::filesystem::last_write_time(outbox.dir() / "run-b.json",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
   EXPECT_EQ(Mode(outbox.dir()), 0700u);
   EXPECT_EQ(Mode(outbox.dir() / "run-a.json"), 0600u);
   auto pending = outbox.Pending();

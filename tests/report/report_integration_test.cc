@@ -14,9 +14,9 @@
 #include "agent/base/base64.h"
 #include "agent/base/http_client.h"
 #include "tests/report/task_server.h"
+#include "tests/support/phase_record.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/phase_record.h"
 
 namespace nodeboot {
 namespace {
@@ -35,8 +35,7 @@ using testing::TaskServer;
 constexpr const char* kToken = "tok-CANARY-5f2e9d7c41b8a3";
 
 // A proxy from the environment must not carry requests to 127.0.0.1.
-const std::map<std::string, std::string> kEnv = {{"no_proxy", "127.0.0.1"},
-                                                 {"NO_PROXY", "127.0.0.1"}};
+const std::map<std::string, std::string> kEnv = {{"no_proxy", "127.0.0.1"}, {"NO_PROXY", "127.0.0.1"}};
 
 unsigned Mode(const fs::path& path) {
   struct stat st {};
@@ -48,15 +47,13 @@ class ReportTest : public ::testing::Test {
   void SetUp() override { server_ = std::make_unique<TaskServer>(scratch_.path() / "server"); }
 
   // The config: a pre-install script (plain text, encoded here), the task section, extras.
-  void WriteConfig(const std::string& script, int delivery_seconds = 20,
-                   const std::string& extra_task = "", const std::string& extra = "") {
+  void WriteConfig(const std::string& script, int delivery_seconds = 20, const std::string& extra_task = "",
+                   const std::string& extra = "") {
     std::string config = "node: {name: worker-1, instanceId: i-0abc}\n";
-    config += fmt::format(
-        "task:\n  id: task-1\n  url: {}\n  token: {}\n  deliverySeconds: {}\n  timeoutSeconds: 5\n",
-        url_.empty() ? server_->Url() : url_, kToken, delivery_seconds);
+    config += fmt::format("task:\n  id: task-1\n  url: {}\n  token: {}\n  deliverySeconds: {}\n  timeoutSeconds: 5\n",
+                          url_.empty() ? server_->Url() : url_, kToken, delivery_seconds);
     config += extra_task + extra;
-    config +=
-        "nodeTemplate:\n  extendParam:\n    alpha.cce/preInstall: " + EncodeBase64(script) + "\n";
+    config += "nodeTemplate:\n  extendParam:\n    alpha.cce/preInstall: " + EncodeBase64(script) + "\n";
     root_.Write("etc/nodeboot/config.yaml", config);
   }
 
@@ -124,19 +121,17 @@ TEST_F(ReportTest, SuccessReportMatchesTheSchemaAndIsDeliveredOnce) {
 }
 
 TEST_F(ReportTest, FailureReportCarriesTheClassifiedCauseAndTheExcerpt) {
-  root_.Write(
-      "var/log/messages",
-      "Nov 22 10:00:00 host systemd[1]: Starting unrelated.service\n"
-      "Nov 22 10:00:01 host cloud-init[812]: Cloud-init v. 22.4.2 running 'modules:config'\n"
-      "Nov 22 10:00:02 host kernel: eth0: link up\n"
-      "Nov 22 10:00:03 host cloud-init[812]: starting nodeboot.service\n");
+  root_.Write("var/log/messages",
+              "Nov 22 10:00:00 host systemd[1]: Starting unrelated.service\n"
+              "Nov 22 10:00:01 host cloud-init[812]: Cloud-init v. 22.4.2 running 'modules:config'\n"
+              "Nov 22 10:00:02 host kernel: eth0: link up\n"
+              "Nov 22 10:00:03 host cloud-init[812]: starting nodeboot.service\n");
   // The event comes from a tool the script runs: words of the script itself are masked in its
   // output (it could be echoing a secret of its own).
-  const fs::path tool =
-      root_.Write("opt/fake-ecs-tool",
-                  "#!/bin/sh\necho 'fetching the node key pair'\nsleep 0.1\n"
-                  "echo '...call fsp to query keypair fail, error code : Ecs.0314, reason is : the "
-                  "keypair x does not match the user_id y...' >&2\nexit 3\n");
+  const fs::path tool = root_.Write("opt/fake-ecs-tool",
+                                    "#!/bin/sh\necho 'fetching the node key pair'\nsleep 0.1\n"
+                                    "echo '...call fsp to query keypair fail, error code : Ecs.0314, reason is : the "
+                                    "keypair x does not match the user_id y...' >&2\nexit 3\n");
   fs::permissions(tool, fs::perms(0755));
   WriteConfig(tool.string() + "\n");
   const auto result = Run();
@@ -161,8 +156,7 @@ TEST_F(ReportTest, FailureReportCarriesTheClassifiedCauseAndTheExcerpt) {
   EXPECT_THAT(excerpt[1], HasSubstr("Ecs.0314"));
   EXPECT_THAT(excerpt[excerpt.size() - 2], HasSubstr("Cloud-init v. 22.4.2"));
   EXPECT_THAT(excerpt.back(), HasSubstr("starting nodeboot.service"));
-  EXPECT_THAT(body["logExcerpt"].dump(),
-              AllOf(Not(HasSubstr("unrelated.service")), Not(HasSubstr("link up"))));
+  EXPECT_THAT(body["logExcerpt"].dump(), AllOf(Not(HasSubstr("unrelated.service")), Not(HasSubstr("link up"))));
   EXPECT_EQ(State()["lastRun"]["report"]["status"], "delivered");
 }
 
@@ -171,8 +165,7 @@ TEST_F(ReportTest, TwoServiceUnavailableAnswersThenDeliveredOnceWithOneIdempoten
   WriteConfig("true\n");
   const auto start = std::chrono::steady_clock::now();
   const auto result = Run();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto requests = server_->Requests();
   ASSERT_EQ(requests.size(), 3u);
@@ -208,8 +201,7 @@ TEST_F(ReportTest, BadRequestIsNotRetriedAndKeptAsideWithItsReason) {
   const std::string run_id = state["lastRun"]["runId"];
   EXPECT_EQ(state["lastRun"]["report"]["status"], "failed");
   EXPECT_THAT(OutboxFiles(), ElementsAre(run_id + ".rejected.json", run_id + ".rejected.txt"));
-  EXPECT_THAT(Slurp(Outbox() / (run_id + ".rejected.txt")),
-              AllOf(HasSubstr("HTTP 400"), HasSubstr("missing field")));
+  EXPECT_THAT(Slurp(Outbox() / (run_id + ".rejected.txt")), AllOf(HasSubstr("HTTP 400"), HasSubstr("missing field")));
   EXPECT_EQ(Mode(Outbox() / (run_id + ".rejected.json")), 0600u);
   // Not retried by a flush either: nothing is pending.
   const auto flush = Nodeboot({"report", "--flush"});
@@ -266,13 +258,12 @@ TEST_F(ReportTest, DryRunSendsNothing) {
 TEST_F(ReportTest, TlsIsVerifiedAgainstTaskCaFile) {
   const fs::path dir = scratch_.path() / "tls";
   fs::create_directories(dir);
-  const auto made = testing::RunProcess(
-      {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-       "-nodes", "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(),
-       "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+  const auto made =
+      testing::RunProcess({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                           "-nodes", "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(),
+                           "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  TaskServer tls(scratch_.path() / "tls-server", (dir / "cert.pem").string(),
-                 (dir / "key.pem").string());
+  TaskServer tls(scratch_.path() / "tls-server", (dir / "cert.pem").string(), (dir / "key.pem").string());
   url_ = tls.Url();
   ASSERT_THAT(url_, ::testing::StartsWith("https://"));
 
@@ -316,14 +307,12 @@ TEST_F(ReportTest, CanarySecretsAppearInNoReportOutboxFileOrLog) {
       std::string(64, 'a'), bootstrap_token);
   // A script that leaks everything it can: itself, the config, both base64-encoded, the task
   // token split in two, and all of it into the system log as cloud-init lines.
-  WriteConfig("# " + script_canary + "\n" + "cat \"$0\"\nbase64 -w0 \"$0\"; echo\ncat " + config +
-                  "\nbase64 -w0 " + config + "; echo\n" + "tok=$(sed -n 's/^  token: //p' " +
-                  config + ")\n" + "echo \"split: ${tok:0:10} ${tok:10}\"\n" +
-                  "echo \"host cloud-init[1]: $(base64 -w0 " + config +
+  WriteConfig("# " + script_canary + "\n" + "cat \"$0\"\nbase64 -w0 \"$0\"; echo\ncat " + config + "\nbase64 -w0 " +
+                  config + "; echo\n" + "tok=$(sed -n 's/^  token: //p' " + config + ")\n" +
+                  "echo \"split: ${tok:0:10} ${tok:10}\"\n" + "echo \"host cloud-init[1]: $(base64 -w0 " + config +
                   ") and ${tok:0:7} \\\"${tok:7}\\\"\" >> " + messages + "\n" +
-                  "echo \"host cloud-init[1]: $(tr '\\n' ' ' < " + config + ")\" >> " + messages +
-                  "\n" + "echo \"host cloud-init[1]: $(base64 -w0 \"$0\")\" >> " + messages + "\n" +
-                  "exit 7\n",
+                  "echo \"host cloud-init[1]: $(tr '\\n' ' ' < " + config + ")\" >> " + messages + "\n" +
+                  "echo \"host cloud-init[1]: $(base64 -w0 \"$0\")\" >> " + messages + "\n" + "exit 7\n",
               /*delivery_seconds=*/1, "", cluster);
   const auto result = Run({"--skip", "join"});
   ASSERT_EQ(result.exit_code, 10) << result.err;
@@ -364,8 +353,7 @@ TEST_F(ReportTest, LogsReadsOnlyTheTailOfALargeMessagesFile) {
   fs::create_directories(messages.parent_path());
   std::string block;
   for (int i = 0; block.size() < (1 << 20) - 200; ++i) {
-    block += fmt::format(
-        "Nov 22 09:00:00 host kernel: [{:>6}.000000] audit: unrelated filler line\n", i);
+    block += fmt::format("Nov 22 09:00:00 host kernel: [{:>6}.000000] audit: unrelated filler line\n", i);
   }
   block.resize(1 << 20, '\n');
   {
@@ -387,8 +375,7 @@ TEST_F(ReportTest, LogsReadsOnlyTheTailOfALargeMessagesFile) {
   EXPECT_EQ(lines.front(), "Nov 22 10:00:40 host cloud-init[812]: step 100");
   EXPECT_EQ(lines.back(), "Nov 22 10:00:59 host cloud-init[812]: step 299");
   std::smatch read;
-  ASSERT_TRUE(std::regex_search(result.err, read, std::regex(R"(read (\d+) of (\d+) bytes)")))
-      << result.err;
+  ASSERT_TRUE(std::regex_search(result.err, read, std::regex(R"(read (\d+) of (\d+) bytes)"))) << result.err;
   EXPECT_LE(std::stoull(read[1]), 1ull << 20) << "bytes read";
   EXPECT_GE(std::stoull(read[2]), 256ull << 20) << "file size";
   EXPECT_EQ(Nodeboot({"logs", "--lines", "3"}).out,
@@ -438,8 +425,8 @@ TEST_F(ReportTest, AReportWaitingOverAWeekIsSetAsideLoggedAndCountedInStatus) {
   EXPECT_EQ(json::parse(Nodeboot({"status", "--output", "json"}).out)["outboxAside"]["expired"], 1);
   // What the report timer's condition matches: a waiting report, not one set aside.
   const std::string unit = Slurp(fs::path(NODEBOOT_SOURCE_DIR) / "packaging/systemd/nodeboot-report.service");
-  EXPECT_THAT(unit, HasSubstr(std::string("ConditionPathExistsGlob=/var/lib/nodeboot/outbox/") + std::string(8, '?') + "-" +
-                              std::string(4, '?') + "-" + std::string(4, '?') + "-" + std::string(4, '?') + "-" +
+  EXPECT_THAT(unit, HasSubstr(std::string("ConditionPathExistsGlob=/var/lib/nodeboot/outbox/") + std::string(8, '?') +
+                              "-" + std::string(4, '?') + "-" + std::string(4, '?') + "-" + std::string(4, '?') + "-" +
                               std::string(12, '?') + ".json"));
   EXPECT_THAT(unit, Not(HasSubstr("ConditionDirectoryNotEmpty")));
 }
@@ -470,8 +457,7 @@ TEST_F(ReportTest, CredentialsInTheTaskUrlAreMaskedEverywhere) {
 TEST(ExplainTest, PrintsCauseAndSolutionForCodesAndLogLines) {
   const auto code = RunNodeboot({"explain", "NB-STORAGE-UNSAFE-DISK"});
   EXPECT_EQ(code.exit_code, 0);
-  EXPECT_THAT(code.out,
-              AllOf(HasSubstr("exit code 21"), HasSubstr("Cause: "), HasSubstr("Solution: ")));
+  EXPECT_THAT(code.out, AllOf(HasSubstr("exit code 21"), HasSubstr("Cause: "), HasSubstr("Solution: ")));
   const auto line = RunNodeboot({"explain",
                                  "...call fsp to query keypair fail, error code : Ecs.0314, reason "
                                  "is : the keypair *** ..."});

@@ -59,16 +59,13 @@ TEST(BuildReport, SuccessHasNoErrorAndNoExcerpt) {
   EXPECT_FALSE(body.contains("logExcerpt"));
   std::vector<std::string> keys;
   for (const auto& [key, value] : body.items()) keys.push_back(key);
-  EXPECT_THAT(keys, ElementsAre("agentVersion", "exitCode", "node", "phase", "phases", "runId",
-                                "status", "taskId"));
+  EXPECT_THAT(keys, ElementsAre("agentVersion", "exitCode", "node", "phase", "phases", "runId", "status", "taskId"));
 }
 
 TEST(BuildReport, FailureMatchesTheSpecExample) {
-  const json body =
-      BuildReport(Failed(), {"host cloud-init[1]: ok"}, TestCatalog(), ThoroughRedactor());
+  const json body = BuildReport(Failed(), {"host cloud-init[1]: ok"}, TestCatalog(), ThoroughRedactor());
   EXPECT_EQ(body["taskId"], "task-4711");
-  EXPECT_EQ(body["node"],
-            json({{"name", "worker-1"}, {"instanceId", "i-0abc"}, {"bootId", "boot-1"}}));
+  EXPECT_EQ(body["node"], json({{"name", "worker-1"}, {"instanceId", "i-0abc"}, {"bootId", "boot-1"}}));
   EXPECT_EQ(body["runId"], "run-1");
   EXPECT_EQ(body["status"], "failed");
   EXPECT_EQ(body["phase"], "storage");
@@ -87,9 +84,8 @@ TEST(BuildReport, FailureMatchesTheSpecExample) {
 }
 
 TEST(BuildReport, AnEventInTheLogExplainsTheFailure) {
-  const json body =
-      BuildReport(Failed(), {"cloud-init: error code : Ecs.0314", "cloud-init: later"},
-                  TestCatalog(), ThoroughRedactor());
+  const json body = BuildReport(Failed(), {"cloud-init: error code : Ecs.0314", "cloud-init: later"}, TestCatalog(),
+                                ThoroughRedactor());
   EXPECT_EQ(body["error"]["code"], "NB-STORAGE-UNSAFE-DISK");  // nodeboot's code stays
   EXPECT_EQ(body["error"]["cause"], "event cause");
   EXPECT_EQ(body["error"]["solution"], "event solution");
@@ -102,16 +98,15 @@ TEST(BuildReport, UnknownCodeSaysSo) {
   RunSummary run = Failed();
   run.error_code = "NB-NEW";
   const json body = BuildReport(run, {}, TestCatalog(), ThoroughRedactor());
-  EXPECT_THAT(body["error"]["cause"].get<std::string>(),
-              HasSubstr("NB-NEW is not in the error catalog"));
+  EXPECT_THAT(body["error"]["cause"].get<std::string>(), HasSubstr("NB-NEW is not in the error catalog"));
 }
 
 TEST(BuildReport, SecretsAreMaskedEverywhere) {
   RunSummary run = Failed();
   run.error_message = "token s3cr3t-t0ken-v4lue rejected";
   run.step_output = {"s3cr3t-t0ken v4lue", "Ecs.0314 s3cr3t-t0ken-v4lue"};
-  const json body = BuildReport(run, {"cloud-init s3cr3t-t0ken-v4lue"}, TestCatalog(),
-                                ThoroughRedactor({"s3cr3t-t0ken-v4lue"}));
+  const json body =
+      BuildReport(run, {"cloud-init s3cr3t-t0ken-v4lue"}, TestCatalog(), ThoroughRedactor({"s3cr3t-t0ken-v4lue"}));
   EXPECT_THAT(body.dump(), ::testing::Not(HasSubstr("s3cr3t")));
   EXPECT_EQ(body["error"]["event"]["line"], "Ecs.0314 ***");
 }

@@ -15,8 +15,7 @@ class TaskServer {
  public:
   // Starts the server with its files in `dir`; TLS when `cert`/`key` are given. `port` 0 picks
   // a free one. Waits until it listens.
-  explicit TaskServer(std::filesystem::path dir, std::string cert = "", std::string key = "",
-                      int port = 0);
+  explicit TaskServer(std::filesystem::path dir, std::string cert = "", std::string key = "", int port = 0);
   TaskServer(const TaskServer&) = delete;
   TaskServer& operator=(const TaskServer&) = delete;
 

@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "agent/base/base64.h"
+#include "tests/support/phase_record.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/phase_record.h"
 
 namespace nodeboot {
 namespace {
@@ -155,8 +155,8 @@ TEST_F(CrashSafetyTest, AKilledRunIsSeenAsInterruptedAndNoScriptRunsAgainByItsel
 
 // 15.3: SIGTERM to nodeboot orphaned the script's process group and released the lock.
 TEST_F(CrashSafetyTest, SigtermIsPassedToTheScriptGroupWhichIsWaitedForThenTheRunIsRecordedAndReported) {
-  WriteConfig("echo $$ > " + Path("script.pid") + "\nsleep 300 &\necho $! > " + Path("grandchild.pid") +
-                  "\ntouch " + Path("started") + "\nwait\n",
+  WriteConfig("echo $$ > " + Path("script.pid") + "\nsleep 300 &\necho $! > " + Path("grandchild.pid") + "\ntouch " +
+                  Path("started") + "\nwait\n",
               "touch " + Path("post-ran") + "\n",
               // Nothing listens there: a delivery would retry for 300 s. A stopping run must not.
               "task: {id: t1, url: 'http://127.0.0.1:9/r', token: tok-123456789, deliverySeconds: 300}\n");
@@ -225,9 +225,11 @@ TEST_F(CrashSafetyTest, InvalidUtf8InAFailingScriptsOutputIsRepairedNotFatal) {
 // 15.5: a state file that parses but is not nodeboot's was taken as "nothing ran".
 TEST_F(CrashSafetyTest, AStateFileWithoutWhatItMustHoldStopsTheRunAndSaysWhatMovingItAwayDoes) {
   WriteConfig("echo pre >> " + Path("marker") + "\n");
-  for (const std::string bad : {R"({"instanceId":"i-0abc","phases":[]})",
-                                R"({"version":1,"instanceId":"i-0abc","node":"w","phases":{"preInstall":{"name":"preInstall","status":"done"}}})",
-                                R"([1,2])"}) {
+  for (
+      const std::string bad :
+      {R"({"instanceId":"i-0abc","phases":[]})",
+       R"({"version":1,"instanceId":"i-0abc","node":"w","phases":{"preInstall":{"name":"preInstall","status":"done"}}})",
+       R"([1,2])"}) {
     root_.Write("var/lib/nodeboot/state.json", bad);
     const auto result = Run();
     EXPECT_EQ(result.exit_code, 1) << bad;
@@ -245,11 +247,13 @@ TEST_F(CrashSafetyTest, ARelativeRootIsMadeAbsolute) {
   // From the root's parent, as `nodeboot run --root s8` from a shell; the script runs from `/`.
   const std::string name = root_.path().filename().string();
   const auto run = testing::RunProcess(
-      {"sh", "-c", fmt::format("cd {} && exec {} run --root {}", root_.path().parent_path().string(), NODEBOOT_BINARY, name)});
+      {"sh", "-c",
+       fmt::format("cd {} && exec {} run --root {}", root_.path().parent_path().string(), NODEBOOT_BINARY, name)});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(Slurp(Path("marker")), "pre\n");
   const auto status = testing::RunProcess(
-      {"sh", "-c", fmt::format("cd {} && exec {} status --root {}", root_.path().parent_path().string(), NODEBOOT_BINARY, name)});
+      {"sh", "-c",
+       fmt::format("cd {} && exec {} status --root {}", root_.path().parent_path().string(), NODEBOOT_BINARY, name)});
   EXPECT_EQ(status.exit_code, 0) << status.err;
 }
 
@@ -257,10 +261,10 @@ TEST_F(CrashSafetyTest, ARelativeRootIsMadeAbsolute) {
 TEST_F(CrashSafetyTest, AHostNameThatIsNoNodeNameIsRefusedBeforeAnythingRuns) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root for a UTS namespace";
   WriteConfig("touch " + Path("marker") + "\n", "", "", "node: {instanceId: i-0abc}\n");
-  const auto result = testing::RunProcess(
-      {"unshare", "--uts", "sh", "-c",
-       fmt::format("echo 'bad_host' > /proc/sys/kernel/hostname && exec {} run --root {}", NODEBOOT_BINARY,
-                   root_.path().string())});
+  const auto result =
+      testing::RunProcess({"unshare", "--uts", "sh", "-c",
+                           fmt::format("echo 'bad_host' > /proc/sys/kernel/hostname && exec {} run --root {}",
+                                       NODEBOOT_BINARY, root_.path().string())});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_THAT(result.err, HasSubstr("node.name"));
   EXPECT_THAT(result.err, HasSubstr("bad_host"));
@@ -302,7 +306,8 @@ TEST_F(CrashSafetyTest, AConfigReadableByOtherUsersIsWarnedAboutInTheLogAndInSta
   // The same for a token file.
   root_.Write("etc/nodeboot/token", "tok-123456789\n");
   ::chmod(Path("etc/nodeboot/token").c_str(), 0640);
-  WriteConfig("true\n", "", "task: {id: t1, url: 'http://127.0.0.1:9/r', tokenFile: /etc/nodeboot/token, deliverySeconds: 0}\n");
+  WriteConfig("true\n", "",
+              "task: {id: t1, url: 'http://127.0.0.1:9/r', tokenFile: /etc/nodeboot/token, deliverySeconds: 0}\n");
   ::chmod(Path("etc/nodeboot/config.yaml").c_str(), 0600);
   EXPECT_EQ(Run().exit_code, 0);
   EXPECT_THAT(Status().out, HasSubstr("warning: task.tokenFile " + Path("etc/nodeboot/token")));

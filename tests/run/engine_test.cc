@@ -1,10 +1,9 @@
 // The engine's decisions on values: fake phases that record whether they ran.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "agent/run/engine.h"
 
 #include <fmt/format.h>
-
-#include "agent/run/engine.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace nodeboot::run {
 namespace {
@@ -16,7 +15,9 @@ class FakePhase : public Phase {
  public:
   FakePhase(std::string name, bool script, Status result = Ok(), std::string nothing = "")
       : name_(std::move(name)), script_(script), result_(std::move(result)), nothing_(std::move(nothing)) {}
-  Error InterruptedError(std::string message) const override { return Error{"NB-X-INTERRUPTED", std::move(message), 10}; }
+  Error InterruptedError(std::string message) const override {
+    return Error{"NB-X-INTERRUPTED", std::move(message), 10};
+  }
   std::string_view name() const override { return name_; }
   bool is_script() const override { return script_; }
   std::string NothingToDo(const config::NodeConfig&) const override { return nothing_; }
@@ -150,7 +151,8 @@ TEST_F(EngineTest, OnlySkipAndNothingToDo) {
   auto& a = Add("preInstall", true);
   auto& b = Add("storage", false);
   auto& c = Add("join", false, Ok(), "no cluster to join");
-  const auto run = Run({.only = {"preInstall", "join"}, .skip = {"preInstall"}, .repair = false, .rerun_scripts = false});
+  const auto run =
+      Run({.only = {"preInstall", "join"}, .skip = {"preInstall"}, .repair = false, .rerun_scripts = false});
   EXPECT_EQ(a.runs + b.runs + c.runs, 0);
   EXPECT_EQ(run.phases[0].reason, "skipped by --skip");
   EXPECT_EQ(run.phases[1].reason, "not selected (--only)");
@@ -175,7 +177,9 @@ TEST_F(EngineTest, EachPhaseIsCheckpointedWhenItStartsAndWhenItEnds) {
 }
 
 TEST_F(EngineTest, APhaseWhoseStartCannotBeRecordedDoesNotRun) {
-  hooks_.checkpoint = [](const State&) -> Status { return Error::Internal("write state.json: No space left on device"); };
+  hooks_.checkpoint = [](const State&) -> Status {
+    return Error::Internal("write state.json: No space left on device");
+  };
   auto& pre = Add("preInstall", true);
   const auto run = Run();
   EXPECT_EQ(pre.runs, 0);

@@ -12,12 +12,8 @@ namespace nodeboot::testing {
 
 class FakeServiceManager : public ServiceManager {
  public:
-  void NotifyReady(std::string_view status) override {
-    said.push_back("READY " + std::string(status));
-  }
-  void NotifyStatus(std::string_view status) override {
-    said.push_back("STATUS " + std::string(status));
-  }
+  void NotifyReady(std::string_view status) override { said.push_back("READY " + std::string(status)); }
+  void NotifyStatus(std::string_view status) override { said.push_back("STATUS " + std::string(status)); }
   std::vector<std::string> said;
 };
 

@@ -19,8 +19,7 @@ using ::testing::ElementsAre;
 // A phase that logs "run <name>" into the shared list when it runs.
 class LoggingPhase : public Phase {
  public:
-  LoggingPhase(std::string name, std::vector<std::string>& log, bool needs_services, Status result,
-               std::string nothing)
+  LoggingPhase(std::string name, std::vector<std::string>& log, bool needs_services, Status result, std::string nothing)
       : name_(std::move(name)),
         log_(log),
         needs_services_(needs_services),
@@ -58,10 +57,9 @@ class NodeServicesTest : public ::testing::Test {
       log_.push_back("may start (" + std::string(phase) + ")");
     };
   }
-  LoggingPhase& Add(std::string name, bool needs_services = false, Status result = Ok(),
-                    std::string nothing = "") {
-    phases_.push_back(std::make_unique<LoggingPhase>(std::move(name), log_, needs_services,
-                                                     std::move(result), std::move(nothing)));
+  LoggingPhase& Add(std::string name, bool needs_services = false, Status result = Ok(), std::string nothing = "") {
+    phases_.push_back(
+        std::make_unique<LoggingPhase>(std::move(name), log_, needs_services, std::move(result), std::move(nothing)));
     return static_cast<LoggingPhase&>(*phases_.back());
   }
   // The phases of StandardPhases() as they will be: a GPU phase between storage and join, and
@@ -93,20 +91,16 @@ TEST_F(NodeServicesTest, SaidOnceAfterTheDataPhasesAndBeforeTheFirstPhaseThatNee
   AddStandardPhases();
   const auto run = Run();
   EXPECT_EQ(run.status, RunStatus::kSucceeded);
-  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu", "may start (join)",
-                                "run join", "run postInstall"));
+  EXPECT_THAT(
+      log_, ElementsAre("run preInstall", "run storage", "run gpu", "may start (join)", "run join", "run postInstall"));
 }
 
 TEST_F(NodeServicesTest, SaidWhenThePhaseThatNeedsThemIsSkipped) {
   AddStandardPhases(Ok(), "no cluster to join (cluster.join absent or none)");
   Run();
-  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu", "may start (join)",
-                                "run postInstall"));
+  EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu", "may start (join)", "run postInstall"));
   log_.clear();
-  Run({.only = {},
-       .skip = {"join"},
-       .repair = false,
-       .rerun_scripts = false});  // every phase already succeeded
+  Run({.only = {}, .skip = {"join"}, .repair = false, .rerun_scripts = false});  // every phase already succeeded
   EXPECT_THAT(log_, ElementsAre("may start (join)"));
 }
 
@@ -121,9 +115,7 @@ TEST_F(NodeServicesTest, NotSaidWhenTheRunIsStopped) {
   int signal = 0;
   hooks_.stop_signal = [&signal] { return signal; };
   AddStandardPhases();
-  static_cast<LoggingPhase&>(*phases_[2]).during = [&signal] {
-    signal = 15;
-  };  // SIGTERM during gpu
+  static_cast<LoggingPhase&>(*phases_[2]).during = [&signal] { signal = 15; };  // SIGTERM during gpu
   const auto run = Run();
   EXPECT_EQ(run.status, RunStatus::kInterrupted);
   EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu"));
@@ -169,9 +161,8 @@ TEST_F(NodeServicesTest, TheServiceManagerHearsEachPhaseAndReadyBeforeTheJoin) {
   TellServiceManagerRunEnded(manager, run, *run.ExitCode());
   EXPECT_THAT(manager.said,
               ElementsAre("STATUS phase preInstall", "STATUS phase storage", "STATUS phase gpu",
-                          "READY the node's data directories are in place; phase join next",
-                          "STATUS phase join", "STATUS phase postInstall",
-                          "READY bootstrapped (run run-1)"));
+                          "READY the node's data directories are in place; phase join next", "STATUS phase join",
+                          "STATUS phase postInstall", "READY bootstrapped (run run-1)"));
 }
 
 // Within a phase, each command as it starts: what `systemctl status nodeboot` shows during a
@@ -201,12 +192,10 @@ TEST_F(NodeServicesTest, AFailedRunEndsWithAStatusAndNoReady) {
   AddStandardPhases(Error{"NB-STORAGE-UNSATISFIABLE", "no usable disk", 20});
   const auto run = Run();
   TellServiceManagerRunEnded(manager, run, *run.ExitCode());
-  EXPECT_THAT(
-      manager.said,
-      ElementsAre(
-          "STATUS phase preInstall", "STATUS phase storage",
-          "STATUS run run-1 failed with exit code 20: phase storage (NB-STORAGE-UNSATISFIABLE); "
-          "see `nodeboot status`"));
+  EXPECT_THAT(manager.said,
+              ElementsAre("STATUS phase preInstall", "STATUS phase storage",
+                          "STATUS run run-1 failed with exit code 20: phase storage (NB-STORAGE-UNSATISFIABLE); "
+                          "see `nodeboot status`"));
 }
 
 TEST_F(NodeServicesTest, ARunThatExitsZeroIsReadyAtTheEndEvenWithoutAPhaseThatNeedsServices) {
@@ -216,17 +205,15 @@ TEST_F(NodeServicesTest, ARunThatExitsZeroIsReadyAtTheEndEvenWithoutAPhaseThatNe
   pre.reboot = true;
   const auto run = Run();
   TellServiceManagerRunEnded(manager, run, *run.ExitCode());
-  EXPECT_THAT(manager.said,
-              ElementsAre("STATUS phase preInstall",
-                          "READY rebooting as a script asked; run run-1 goes on after the reboot"));
+  EXPECT_THAT(manager.said, ElementsAre("STATUS phase preInstall",
+                                        "READY rebooting as a script asked; run run-1 goes on after the reboot"));
   testing::FakeServiceManager stopped;
   RunRecord interrupted = run;
   interrupted.status = RunStatus::kInterrupted;
   interrupted.stopped_by = 15;
   TellServiceManagerRunEnded(stopped, interrupted, 143);
-  EXPECT_THAT(stopped.said,
-              ElementsAre("STATUS run run-1 failed with exit code 143: stopped by SIGTERM; see "
-                          "`nodeboot status`"));
+  EXPECT_THAT(stopped.said, ElementsAre("STATUS run run-1 failed with exit code 143: stopped by SIGTERM; see "
+                                        "`nodeboot status`"));
   EXPECT_THAT(log_, ElementsAre("run preInstall"));
 }
 

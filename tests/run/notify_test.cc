@@ -34,8 +34,8 @@ class NotifyTest : public ::testing::Test {
  protected:
   // The config: node, `extra` (a cluster), and the node template's `template_lines`.
   void WriteConfig(const std::string& extra, const std::string& template_lines) {
-    root_.Write("etc/nodeboot/config.yaml", "node: {name: worker-1, instanceId: i-0abc}\n" + extra +
-                                                "nodeTemplate:\n" + template_lines);
+    root_.Write("etc/nodeboot/config.yaml",
+                "node: {name: worker-1, instanceId: i-0abc}\n" + extra + "nodeTemplate:\n" + template_lines);
   }
   static std::string Script(const std::string& name, const std::string& body) {
     return fmt::format("    alpha.cce/{}: {}\n", name, EncodeBase64(body));
@@ -46,10 +46,9 @@ class NotifyTest : public ::testing::Test {
     const char* path = std::getenv("PATH");
     const std::map<std::string, std::string> env{
         {"NOTIFY_SOCKET", socket_.path().string()},
-        {"PATH", std::string(NODEBOOT_SOURCE_DIR) +
-                     "/tests/run/fake-bin:" + (path ? path : "/usr/bin:/bin")}};
-    pid_ = testing::StartProcess({NODEBOOT_BINARY, "run", "--root", root_.path().string()}, env,
-                                 output_.path() / "out", output_.path() / "err");
+        {"PATH", std::string(NODEBOOT_SOURCE_DIR) + "/tests/run/fake-bin:" + (path ? path : "/usr/bin:/bin")}};
+    pid_ = testing::StartProcess({NODEBOOT_BINARY, "run", "--root", root_.path().string()}, env, output_.path() / "out",
+                                 output_.path() / "err");
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0) {
     }
@@ -78,8 +77,7 @@ class NotifyTest : public ::testing::Test {
   }
   std::string Dump() const {
     std::string all;
-    for (const auto& message : messages_)
-      all += fmt::format("  [{}] {}\n", message.pid, message.text);
+    for (const auto& message : messages_) all += fmt::format("  [{}] {}\n", message.pid, message.text);
     return "messages:\n" + all + "stderr:\n" + err_;
   }
 
@@ -92,17 +90,14 @@ class NotifyTest : public ::testing::Test {
 };
 
 TEST_F(NotifyTest, ReadyComesAfterTheDataPhasesAndBeforeTheJoinStartsAnything) {
-  WriteConfig(kCluster,
-              "  extendParam:\n" + Script("preInstall", "nb-test-notify TEST=preInstall\n"));
+  WriteConfig(kCluster, "  extendParam:\n" + Script("preInstall", "nb-test-notify TEST=preInstall\n"));
   EXPECT_EQ(Run(), 30);  // the fake kubeadm fails the join: that ends the run, and the test
   messages_ = socket_.Messages();
   const int ready = Find("READY=1");
   ASSERT_GE(ready, 0) << Dump();
   EXPECT_EQ(Count("READY=1"), 1) << Dump();
-  EXPECT_EQ(messages_[ready].pid, pid_) << "NotifyAccess=main accepts only the main PID\n"
-                                        << Dump();
-  EXPECT_THAT(messages_[ready].text,
-              HasSubstr("STATUS=the node's data directories are in place; phase join next"));
+  EXPECT_EQ(messages_[ready].pid, pid_) << "NotifyAccess=main accepts only the main PID\n" << Dump();
+  EXPECT_THAT(messages_[ready].text, HasSubstr("STATUS=the node's data directories are in place; phase join next"));
   // After the phases that lay out the data (the pre-install script; storage has no spec here).
   EXPECT_LT(Find("STATUS=phase preInstall"), ready) << Dump();
   EXPECT_LT(Find("TEST=preInstall"), ready) << Dump();
@@ -117,8 +112,7 @@ TEST_F(NotifyTest, ReadyComesAfterTheDataPhasesAndBeforeTheJoinStartsAnything) {
     EXPECT_LT(ready, systemctl) << Dump();
   }
   // The run failed: the last word is a status naming the failure, the exit code fails the unit.
-  EXPECT_THAT(LastWord(), HasSubstr("failed with exit code 30: phase join (NB-JOIN-FAILED)"))
-      << Dump();
+  EXPECT_THAT(LastWord(), HasSubstr("failed with exit code 30: phase join (NB-JOIN-FAILED)")) << Dump();
 }
 
 TEST_F(NotifyTest, ARunThatSucceedsIsReadyBeforeItExits) {
@@ -147,12 +141,9 @@ TEST_F(NotifyTest, NoReadyWhenStorageFails) {
   EXPECT_EQ(Run(), 20) << err_;
   messages_ = socket_.Messages();
   EXPECT_GE(Find("STATUS=phase storage"), 0) << Dump();
-  EXPECT_EQ(Find("READY=1"), -1)
-      << "the kubelet and containerd must not start on a half-made layout\n"
-      << Dump();
+  EXPECT_EQ(Find("READY=1"), -1) << "the kubelet and containerd must not start on a half-made layout\n" << Dump();
   EXPECT_EQ(Find("TEST=kubeadm"), -1) << Dump();
-  EXPECT_THAT(LastWord(), HasSubstr("failed with exit code 20: phase storage (NB-STORAGE-"))
-      << Dump();
+  EXPECT_THAT(LastWord(), HasSubstr("failed with exit code 20: phase storage (NB-STORAGE-")) << Dump();
 }
 
 }  // namespace

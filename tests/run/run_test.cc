@@ -8,15 +8,15 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "agent/base/base64.h"
+#include "tests/support/phase_record.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/phase_record.h"
 
 namespace nodeboot {
 namespace {
@@ -62,7 +62,8 @@ TEST_F(RunTest, PreInstallScriptRunsOnceAndNotOnTheSecondRun) {
   EXPECT_EQ(Slurp(Marker()), "pre worker-1 preInstall i-0abc /\n");  // not again
   const auto state = State();
   EXPECT_EQ(testing::PhaseIn(state["lastRun"], "preInstall")["status"], "skipped");
-  EXPECT_THAT(testing::PhaseIn(state["lastRun"], "preInstall")["reason"].get<std::string>(), HasSubstr("already succeeded"));
+  EXPECT_THAT(testing::PhaseIn(state["lastRun"], "preInstall")["reason"].get<std::string>(),
+              HasSubstr("already succeeded"));
   EXPECT_EQ(state["phases"]["preInstall"]["status"], "succeeded");
 }
 
@@ -195,7 +196,8 @@ TEST_F(RunTest, DryRunRunsAndWritesNothing) {
   const auto result = Run({"--dry-run"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("would write " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
-  EXPECT_THAT(result.out, HasSubstr("would run: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
+  EXPECT_THAT(result.out,
+              HasSubstr("would run: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string()));
   // The log says what ran; a command the dry run only printed is not logged as executed.
   EXPECT_THAT(result.err, Not(HasSubstr("exec: ")));
   EXPECT_FALSE(std::filesystem::exists(Marker()));
@@ -206,7 +208,8 @@ TEST_F(RunTest, DryRunRunsAndWritesNothing) {
 TEST_F(RunTest, InvalidBase64ExitsTwoBeforeAnythingRuns) {
   root_.Write("etc/nodeboot/config.yaml",
               "node: {instanceId: i-1}\nnodeTemplate:\n  extendParam:\n"
-              "    alpha.cce/preInstall: " + EncodeBase64("touch " + Marker()) + "\n    alpha.cce/postInstall: 'not base64!'\n");
+              "    alpha.cce/preInstall: " +
+                  EncodeBase64("touch " + Marker()) + "\n    alpha.cce/postInstall: 'not base64!'\n");
   const auto result = Run();
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("nodeTemplate.extendParam.alpha.cce/postInstall: invalid base64"));
@@ -237,8 +240,8 @@ TEST_F(RunTest, NewInstanceIdStartsFresh) {
 }
 
 TEST_F(RunTest, InstanceIdComesFromCloudInitThenMachineId) {
-  root_.Write("etc/nodeboot/config.yaml", "nodeTemplate: {extendParam: {alpha.cce/preInstall: " +
-                                              EncodeBase64("true") + "}}\n");
+  root_.Write("etc/nodeboot/config.yaml",
+              "nodeTemplate: {extendParam: {alpha.cce/preInstall: " + EncodeBase64("true") + "}}\n");
   EXPECT_EQ(Run().exit_code, 2);  // no instance id anywhere
   root_.Write("etc/machine-id", "0123456789abcdef\n");
   ASSERT_EQ(Run().exit_code, 0);
@@ -322,8 +325,8 @@ TEST_F(RunTest, StatusShowsThePhaseAndTheStepOfARunInProgress) {
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("preInstall   running"));
   EXPECT_THAT(text.out, HasSubstr("in progress: phase preInstall since 20"));
-  EXPECT_THAT(text.out, HasSubstr("  step /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string() +
-                                  " since 20"));
+  EXPECT_THAT(text.out, HasSubstr("  step /bin/bash " +
+                                  (root_.path() / "var/lib/nodeboot/scripts/preInstall").string() + " since 20"));
   const auto progress = nlohmann::json::parse(json.out)["inProgress"];
   EXPECT_EQ(progress["phase"], "preInstall");
   EXPECT_EQ(progress["runId"], nlohmann::json::parse(json.out)["lastRun"]["runId"]);
@@ -341,9 +344,9 @@ TEST_F(RunTest, StatusIgnoresTheProgressOfADeadRun) {
   WriteConfig("echo hi\n");
   ASSERT_EQ(Run().exit_code, 0);
   const std::string run_id = State()["lastRun"]["runId"];
-  root_.Write("run/nodeboot/progress.json",
-              "{\"runId\":\"" + run_id + "\",\"phase\":\"storage\",\"phaseSince\":\"x\",\"step\":\"lvcreate\","
-              "\"stepSince\":\"y\"}");
+  root_.Write("run/nodeboot/progress.json", "{\"runId\":\"" + run_id +
+                                                "\",\"phase\":\"storage\",\"phaseSince\":\"x\",\"step\":\"lvcreate\","
+                                                "\"stepSince\":\"y\"}");
   const auto text = RunNodeboot({"status", "--root", root_.path().string()});
   EXPECT_THAT(text.out, Not(HasSubstr("in progress")));
   EXPECT_THAT(text.out, Not(HasSubstr("lvcreate")));
@@ -392,7 +395,8 @@ TEST_F(RunTest, LogsPhasesAndCommandsToTheLogFile) {
   EXPECT_THAT(log, HasSubstr("phase preInstall: start"));
   EXPECT_THAT(log, HasSubstr("phase preInstall: succeeded in"));
   EXPECT_THAT(log, HasSubstr("preInstall stdout: hello from the script"));
-  EXPECT_THAT(log, HasSubstr("exec: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string() + ": exit 0 in"));
+  EXPECT_THAT(log, HasSubstr("exec: /bin/bash " + (root_.path() / "var/lib/nodeboot/scripts/preInstall").string() +
+                             ": exit 0 in"));
 }
 
 // Every file under the root except the config itself and the script files (which must hold the
@@ -402,7 +406,8 @@ std::string EverythingUnder(const std::filesystem::path& root) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (!entry.is_regular_file()) continue;
     const auto path = entry.path().string();
-    if (path.ends_with("etc/nodeboot/config.yaml") || path.find("var/lib/nodeboot/scripts/") != std::string::npos) continue;
+    if (path.ends_with("etc/nodeboot/config.yaml") || path.find("var/lib/nodeboot/scripts/") != std::string::npos)
+      continue;
     all += path + "\n" + Slurp(entry.path()) + "\n";
   }
   return all;
@@ -412,9 +417,13 @@ TEST_F(RunTest, CanarySecretsAppearInNoFileAndNoOutput) {
   const std::string task_token = "canary-task-token-5d1e";
   const std::string bootstrap = "canary.c4n4ryt0k3n00042";
   const std::string script_body = "SCRIPT_CANARY=canary-script-body-77f0";
-  WriteConfig(script_body + "\necho \"token: " + task_token + " and " + bootstrap + "\"\necho \"$SCRIPT_CANARY\" >&2\nexit 4\n",
-              "", "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + task_token + ", deliverySeconds: 0}\n"
-                  "cluster: {join: none, bootstrapToken: " + bootstrap + "}\n");
+  WriteConfig(
+      script_body + "\necho \"token: " + task_token + " and " + bootstrap + "\"\necho \"$SCRIPT_CANARY\" >&2\nexit 4\n",
+      "",
+      "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + task_token +
+          ", deliverySeconds: 0}\n"
+          "cluster: {join: none, bootstrapToken: " +
+          bootstrap + "}\n");
   std::string outputs;
   for (auto args : std::vector<std::vector<std::string>>{{}, {"--dry-run"}, {"--rerun-scripts"}}) {
     const auto result = Run(args);

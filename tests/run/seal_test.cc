@@ -74,12 +74,10 @@ class SealTest : public ::testing::Test {
     for (const auto& file : kPerNodeFiles) EXPECT_TRUE(fs::exists(root_.path() / file)) << file;
   }
   void ExpectPerNodeFilesGone() {
-    for (const auto& file : kPerNodeFiles)
-      EXPECT_FALSE(fs::exists(fs::symlink_status(root_.path() / file))) << file;
+    for (const auto& file : kPerNodeFiles) EXPECT_FALSE(fs::exists(fs::symlink_status(root_.path() / file))) << file;
   }
   void ExpectOthersFilesPresent() {
-    for (const auto& file : kOthersFiles)
-      EXPECT_EQ(Slurp(root_.path() / file), "not nodeboot's\n") << file;
+    for (const auto& file : kOthersFiles) EXPECT_EQ(Slurp(root_.path() / file), "not nodeboot's\n") << file;
   }
   void MarkJoinSucceeded() {
     auto state = nlohmann::json::parse(Slurp(root_.path() / "var/lib/nodeboot/state.json"));
@@ -100,9 +98,8 @@ TEST_F(SealTest, CleanRemovesEveryPerNodeFileAndNothingElse) {
   const auto result = Clean();
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   for (const auto& path :
-       {"var/lib/nodeboot/state.json", "var/lib/nodeboot/outbox", "var/log/nodeboot",
-        "etc/nodeboot/config.yaml", "etc/kubernetes/nodeboot-patches",
-        "var/lib/nodeboot/support-worker-1-20261205T040000Z.tar.gz"}) {
+       {"var/lib/nodeboot/state.json", "var/lib/nodeboot/outbox", "var/log/nodeboot", "etc/nodeboot/config.yaml",
+        "etc/kubernetes/nodeboot-patches", "var/lib/nodeboot/support-worker-1-20261205T040000Z.tar.gz"}) {
     EXPECT_THAT(result.out, HasSubstr("removed " + (root_.path() / path).string() + " (")) << path;
   }
   EXPECT_THAT(result.out, HasSubstr("(directory, 1 entry)"));
@@ -126,8 +123,7 @@ TEST_F(SealTest, DryRunListsAndChangesNothing) {
   MakeUsedNode();
   const auto result = Clean({"--dry-run"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(result.out,
-              HasSubstr("would remove " + (root_.path() / "etc/nodeboot/config.yaml").string()));
+  EXPECT_THAT(result.out, HasSubstr("would remove " + (root_.path() / "etc/nodeboot/config.yaml").string()));
   EXPECT_THAT(result.out, Not(HasSubstr("\nremoved ")));
   ExpectPerNodeFilesPresent();
   const auto json = Clean({"--dry-run", "--output", "json"});
@@ -167,11 +163,9 @@ TEST_F(SealTest, ForceCleansAJoinedNodeButKeepsTheKubeletsIdentity) {
   ExpectPerNodeFilesGone();
   ExpectOthersFilesPresent();
   EXPECT_EQ(Slurp(root_.path() / "etc/kubernetes/kubelet.conf"), "kubelet identity\n");
-  EXPECT_EQ(Slurp(root_.path() / "var/lib/kubelet/pki/kubelet-client-current.pem"),
-            "kubelet key\n");
-  EXPECT_THAT(result.out,
-              HasSubstr("kept " + (root_.path() / "etc/kubernetes/kubelet.conf").string() +
-                        " (the kubelet's identity, not nodeboot's"));
+  EXPECT_EQ(Slurp(root_.path() / "var/lib/kubelet/pki/kubelet-client-current.pem"), "kubelet key\n");
+  EXPECT_THAT(result.out, HasSubstr("kept " + (root_.path() / "etc/kubernetes/kubelet.conf").string() +
+                                    " (the kubelet's identity, not nodeboot's"));
   EXPECT_THAT(result.out, HasSubstr("kept " + (root_.path() / "var/lib/kubelet/pki").string()));
 }
 
@@ -199,8 +193,7 @@ TEST_F(SealTest, LinksAreRemovedNeverFollowed) {
   fs::remove_all(root_.path() / "var/lib/nodeboot/outbox");
   fs::create_symlink(outside_dir, root_.path() / "var/lib/nodeboot/outbox");
   // A link inside a removed tree is removed, its target kept.
-  fs::create_symlink(outside_.Write("in-tree-target", "kept\n"),
-                     root_.path() / "var/lib/nodeboot/scripts/link");
+  fs::create_symlink(outside_.Write("in-tree-target", "kept\n"), root_.path() / "var/lib/nodeboot/scripts/link");
   // A parent on the way is a link: what is behind it is left alone, and said so.
   outside_.Write("kubernetes/nodeboot-join.yaml", "outside join file\n");
   fs::rename(root_.path() / "etc/kubernetes", root_.path() / "etc/kubernetes.real");
@@ -215,10 +208,9 @@ TEST_F(SealTest, LinksAreRemovedNeverFollowed) {
   EXPECT_FALSE(fs::exists(fs::symlink_status(root_.path() / "var/lib/nodeboot/outbox")));
   EXPECT_EQ(Slurp(outside_.path() / "in-tree-target"), "kept\n");
   EXPECT_EQ(Slurp(outside_.path() / "kubernetes/nodeboot-join.yaml"), "outside join file\n");
-  EXPECT_THAT(result.out, HasSubstr("left alone " +
-                                    (root_.path() / "etc/kubernetes/nodeboot-join.yaml").string() +
-                                    " (" + (root_.path() / "etc/kubernetes").string() +
-                                    " is a symbolic link: not followed)"));
+  EXPECT_THAT(result.out,
+              HasSubstr("left alone " + (root_.path() / "etc/kubernetes/nodeboot-join.yaml").string() + " (" +
+                        (root_.path() / "etc/kubernetes").string() + " is a symbolic link: not followed)"));
   EXPECT_THAT(result.err, HasSubstr("not sealed"));
 }
 
@@ -230,14 +222,11 @@ TEST_F(SealTest, WrongTypesAreReportedAndLeftAlone) {
   root_.Write("var/lib/nodeboot/outbox", "a file where a directory belongs\n");
   const auto result = Clean();
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
-  EXPECT_THAT(result.out,
-              HasSubstr("left alone " + (root_.path() / "etc/nodeboot/config.yaml").string() +
-                        " (a directory, where nodeboot writes a file)"));
-  EXPECT_THAT(result.out,
-              HasSubstr("left alone " + (root_.path() / "var/lib/nodeboot/outbox").string() +
-                        " (not a directory, where nodeboot keeps a directory)"));
-  EXPECT_EQ(Slurp(root_.path() / "etc/nodeboot/config.yaml/inside"),
-            "a directory where a file belongs\n");
+  EXPECT_THAT(result.out, HasSubstr("left alone " + (root_.path() / "etc/nodeboot/config.yaml").string() +
+                                    " (a directory, where nodeboot writes a file)"));
+  EXPECT_THAT(result.out, HasSubstr("left alone " + (root_.path() / "var/lib/nodeboot/outbox").string() +
+                                    " (not a directory, where nodeboot keeps a directory)"));
+  EXPECT_EQ(Slurp(root_.path() / "etc/nodeboot/config.yaml/inside"), "a directory where a file belongs\n");
   EXPECT_EQ(Slurp(root_.path() / "var/lib/nodeboot/outbox"), "a file where a directory belongs\n");
   EXPECT_FALSE(fs::exists(root_.path() / "var/lib/nodeboot/state.json"));  // the rest is removed
 }
@@ -273,10 +262,10 @@ TEST_F(SealTest, CollectWritesAPrivateBundle) {
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   const auto listing = RunProcess({"tar", "-tzf", bundle});
   ASSERT_EQ(listing.exit_code, 0) << listing.err;
-  const std::string top = fs::path(bundle).filename().string().substr(
-      0, fs::path(bundle).filename().string().size() - 7);
-  for (const auto& member : {"MANIFEST", "nodeboot.log", "state.json", "status.json", "logs.json",
-                             "plan.json", "config.yaml"}) {
+  const std::string top =
+      fs::path(bundle).filename().string().substr(0, fs::path(bundle).filename().string().size() - 7);
+  for (const auto& member :
+       {"MANIFEST", "nodeboot.log", "state.json", "status.json", "logs.json", "plan.json", "config.yaml"}) {
     EXPECT_THAT(listing.out, HasSubstr(top + "/" + member + "\n")) << member;
   }
   EXPECT_THAT(listing.out, Not(HasSubstr("systemctl-status.txt")));
@@ -299,8 +288,7 @@ TEST_F(SealTest, CollectWritesAPrivateBundle) {
 
 TEST_F(SealTest, CollectToAChosenFileWithoutAConfig) {
   const fs::path file = outside_.path() / "bundle.tar.gz";
-  const auto result =
-      RunNodeboot({"collect", "--root", root_.path().string(), "--output-file", file.string()});
+  const auto result = RunNodeboot({"collect", "--root", root_.path().string(), "--output-file", file.string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, file.string() + "\n");
   const auto listing = RunProcess({"tar", "-tzf", file.string()});
@@ -313,11 +301,9 @@ TEST_F(SealTest, CollectToAChosenFileWithoutAConfig) {
 
 // A config that does not load has unknown secrets: it stays out of the bundle, and says why.
 TEST_F(SealTest, CollectLeavesOutAConfigThatDoesNotLoad) {
-  root_.Write("etc/nodeboot/config.yaml",
-              "task: {token: unknown-secret-in-bad-config, bogusKey: 1}\nnode: [\n");
+  root_.Write("etc/nodeboot/config.yaml", "task: {token: unknown-secret-in-bad-config, bogusKey: 1}\nnode: [\n");
   const fs::path file = outside_.path() / "bundle.tar.gz";
-  const auto result =
-      RunNodeboot({"collect", "--root", root_.path().string(), "--output-file", file.string()});
+  const auto result = RunNodeboot({"collect", "--root", root_.path().string(), "--output-file", file.string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("nodeboot collect: skipped config.yaml: "));
   const auto listing = RunProcess({"tar", "-tzf", file.string()});

@@ -56,9 +56,8 @@ TEST_F(ServiceManagerTest, ReadyIsSentOnceAndHasBeenReadWhenNotifyReadyReturns) 
     texts.push_back(message.text);
     EXPECT_EQ(message.pid, ::getpid()) << message.text;  // what NotifyAccess=main accepts
   }
-  EXPECT_THAT(texts,
-              ElementsAre("STATUS=phase storage", "READY=1\nSTATUS=data directories in place",
-                          "BARRIER=1", "STATUS=bootstrapped", "BARRIER=1"));
+  EXPECT_THAT(texts, ElementsAre("STATUS=phase storage", "READY=1\nSTATUS=data directories in place", "BARRIER=1",
+                                 "STATUS=bootstrapped", "BARRIER=1"));
   EXPECT_EQ(messages[2].fds, 1);  // the barrier's pipe, closed on receipt as systemd does
 }
 

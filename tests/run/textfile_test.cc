@@ -44,8 +44,9 @@ RunRecord SucceededRun() {
 }
 
 TEST(TextfileTest, SucceededRunGolden) {
-  EXPECT_EQ(RenderTextfile(SucceededRun(), "worker-1", "i-0abc"),
-            R"(# HELP nodeboot_run_info The last nodeboot run on this node: its id, the instance, the node and the result.
+  EXPECT_EQ(
+      RenderTextfile(SucceededRun(), "worker-1", "i-0abc"),
+      R"(# HELP nodeboot_run_info The last nodeboot run on this node: its id, the instance, the node and the result.
 # TYPE nodeboot_run_info gauge
 nodeboot_run_info{run_id="r-20261122-100000-ab12",instance_id="i-0abc",node="worker-1",status="succeeded"} 1
 # HELP nodeboot_run_success 1 if the last nodeboot run succeeded, else 0 (failed, interrupted, rebooting).
@@ -94,8 +95,9 @@ TEST(TextfileTest, FailedRunGolden) {
   run.phases[0].output = {"token=hunter2"};
   run.report = {ReportStatus::kPending, "not delivered: connection refused"};
   const std::string text = RenderTextfile(run, "worker-1", "i-0abc");
-  EXPECT_EQ(text,
-            R"(# HELP nodeboot_run_info The last nodeboot run on this node: its id, the instance, the node and the result.
+  EXPECT_EQ(
+      text,
+      R"(# HELP nodeboot_run_info The last nodeboot run on this node: its id, the instance, the node and the result.
 # TYPE nodeboot_run_info gauge
 nodeboot_run_info{run_id="r-2",instance_id="i-0abc",node="worker-1",status="failed"} 1
 # HELP nodeboot_run_success 1 if the last nodeboot run succeeded, else 0 (failed, interrupted, rebooting).
@@ -151,7 +153,7 @@ TEST(TextfileTest, LabelValuesAreEscapedAndValidUtf8) {
   EXPECT_EQ(EscapeLabelValue(R"(say "hi")"), R"(say \"hi\")");
   EXPECT_EQ(EscapeLabelValue("two\nlines"), R"(two\nlines)");
   EXPECT_EQ(EscapeLabelValue("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");  // UTF-8 kept
-  EXPECT_EQ(EscapeLabelValue("caf\xe9!"), "caf\xEF\xBF\xBD!");                        // Latin-1 is not
+  EXPECT_EQ(EscapeLabelValue("caf\xe9!"), "caf\xEF\xBF\xBD!");                          // Latin-1 is not
   EXPECT_EQ(EscapeLabelValue("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // no surrogates
   EXPECT_EQ(EscapeLabelValue("\xe2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // cut short
 

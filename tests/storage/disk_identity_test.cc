@@ -29,8 +29,8 @@ const std::string kQemuScsiPage83 = "\x00\x83\x00\x18\x02\x00\x00\x14"s + "5a2b3
 // scsi-hd,serial=abc,wwn=0x6888603000008b32: the WWN as an 8-byte NAA designator after the
 // device_id; the kernel's device/wwid was "naa.6888603000008b32".
 const std::string kQemuWwnPage80 = "\x00\x80\x00\x03"s + "abc";
-const std::string kQemuWwnPage83 = "\x00\x83\x00\x13\x02\x00\x00\x03"s + "abc" +
-                                   "\x01\x03\x00\x08\x68\x88\x60\x30\x00\x00\x8b\x32"s;
+const std::string kQemuWwnPage83 =
+    "\x00\x83\x00\x13\x02\x00\x00\x03"s + "abc" + "\x01\x03\x00\x08\x68\x88\x60\x30\x00\x00\x8b\x32"s;
 
 class SysBlock {
  public:
@@ -144,33 +144,26 @@ TEST(DiskIdentity, VpdPage80IsTrimmedAndBounded) {
 TEST(DiskIdentity, VpdPage83PicksTheDesignatorTheKernelPicks) {
   // Passthrough SCSI (a storage array's LUN): an NAA registered extended WWN (Huawei's OUI
   // 0x888603) beats a T10 vendor id, and the kernel prints it as 32 lowercase hex digits.
-  const std::string naa16 =
-      "\x01\x03\x00\x10\x68\x88\x60\x30\x00\x00\x8b\x32\xfa\x16\x68\x8d\x09\x36\x85\x06"s;
+  const std::string naa16 = "\x01\x03\x00\x10\x68\x88\x60\x30\x00\x00\x8b\x32\xfa\x16\x68\x8d\x09\x36\x85\x06"s;
   const std::string t10 = "\x02\x01\x00\x14"s + "HUAWEI  XSG1 0001234";
-  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x2c"s + t10 + naa16),
-            "naa.6888603000008b32fa16688d09368506");
-  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x2c"s + naa16 + t10),
-            "naa.6888603000008b32fa16688d09368506");
+  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x2c"s + t10 + naa16), "naa.6888603000008b32fa16688d09368506");
+  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x2c"s + naa16 + t10), "naa.6888603000008b32fa16688d09368506");
   // Alone, the T10 id is used, non-printable bytes escaped as %pE does.
-  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x0c\x02\x01\x00\x08"s + "ATA\tQE\x01\x7f"),
-            "t10.ATA\\tQE\\001\\177");
+  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x0c\x02\x01\x00\x08"s + "ATA\tQE\x01\x7f"), "t10.ATA\\tQE\\001\\177");
   // A SCSI name string beats everything; its NUL padding is not part of it...
   const std::string name = "\x03\x08\x00\x14"s + "iqn.2001-04.com.ex\0\0"s;
   EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x2c"s + naa16 + name), "iqn.2001-04.com.ex");
   // ...unless it is shorter than the pick before it, which the kernel then keeps.
   const std::string short_name = "\x03\x08\x00\x0c"s + "iqn.2001-x\0\0"s;
-  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x24"s + naa16 + short_name),
-            "naa.6888603000008b32fa16688d09368506");
+  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x24"s + naa16 + short_name), "naa.6888603000008b32fa16688d09368506");
   EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x24"s + short_name + naa16), "iqn.2001-x");
   // A target port designator (association 1) is never the LUN's.
   const std::string port = "\x61\x93\x00\x08\x50\x06\x04\x80\xe3\xfa\xaa\x09"s;
   EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x0c"s + port), "");
   // EUI-64 16 bytes beats NAA registered (8 bytes, type 5).
-  const std::string eui16 =
-      "\x01\x02\x00\x10\x5a\x2b\x3c\x4d\x1e\x2f\x4a\x5b\x8c\x9d\x0e\x1f\x2a\x3b\x4c\x5d"s;
+  const std::string eui16 = "\x01\x02\x00\x10\x5a\x2b\x3c\x4d\x1e\x2f\x4a\x5b\x8c\x9d\x0e\x1f\x2a\x3b\x4c\x5d"s;
   const std::string naa5 = "\x01\x03\x00\x08\x50\x00\xc5\x00\xa1\xb2\xc3\xd4"s;
-  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x20"s + eui16 + naa5),
-            "eui.5a2b3c4d1e2f4a5b8c9d0e1f2a3b4c5d");
+  EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x20"s + eui16 + naa5), "eui.5a2b3c4d1e2f4a5b8c9d0e1f2a3b4c5d");
   EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x0c"s + naa5), "naa.5000c500a1b2c3d4");
   // A descriptor running past the page ends the walk, like a short page.
   EXPECT_EQ(WwidFromVpdPage83("\x00\x83\x00\x0c\x01\x03\x00\x10\x60\x00"s), "");
@@ -242,9 +235,8 @@ TEST(DiskIdentityInventory, VirtioScsiMatchesTheWholeIdInPage80) {
   EXPECT_EQ(attributes.volume_type, "SSD");
   EXPECT_EQ(attributes.source, "disks[0] by serial");
   // Upper case, without dashes, or cut to 20 characters: the same volume.
-  for (const std::string serial :
-       {"5A2B3C4D-1E2F-4A5B-8C9D-0E1F2A3B4C5D", "5a2b3c4d1e2f4a5b8c9d0e1f2a3b4c5d",
-        "5a2b3c4d1e2f4a5b8c9d", "5a2b3c4d-1e2f-4a5b-8"}) {
+  for (const std::string serial : {"5A2B3C4D-1E2F-4A5B-8C9D-0E1F2A3B4C5D", "5a2b3c4d1e2f4a5b8c9d0e1f2a3b4c5d",
+                                   "5a2b3c4d1e2f4a5b8c9d", "5a2b3c4d-1e2f-4a5b-8"}) {
     Disk disk;
     disk.bus = DiskBus::kScsi;
     disk.serial = serial;
@@ -287,9 +279,8 @@ TEST(DiskIdentityInventory, AnNaaWwnCannotHoldAWholeUuidAndAPartDoesNotMatch) {
 TEST(DiskIdentityInventory, NvmeMatchesItsSerialNumber) {
   SysBlock sys;
   sys.Write("nvme0n1", "device/serial", "5a2b3c4d1e2f4a5b8c9d\n");  // 20 bytes: no padding
-  sys.Write(
-      "nvme0n1", "wwid",
-      "nvme.1b36-3561326233633464316532663461356238633964-51454d55204e564d65204374726c-00000001\n");
+  sys.Write("nvme0n1", "wwid",
+            "nvme.1b36-3561326233633464316532663461356238633964-51454d55204e564d65204374726c-00000001\n");
   sys.Write("nvme1n1", "device/serial", "nvmeser             \n");
   sys.Write("nvme1n1", "wwid", "nvme.1b36-6e766d65736572-51454d55204e564d65204374726c-00000001\n");
   Inventory inventory = OneVolume(kVolumeId, "SAS");

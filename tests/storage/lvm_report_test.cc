@@ -1,9 +1,10 @@
 // lvm JSON, fstab and mountinfo parsing on captured real output (lvm 2.03.16, Debian 12).
+#include "storage/lvm_report.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "storage/fstab.h"
-#include "storage/lvm_report.h"
 #include "storage/mountinfo.h"
 #include "tests/support/temp_dir.h"
 
@@ -57,7 +58,8 @@ TEST(LvmReport, VgWithStripedAndLinearLvsAndAnOrphanPv) {
 }
 
 TEST(LvmReport, MalformedInputIsAnError) {
-  for (const char* text : {"", "{", "{\"report\": 3}", R"({"report":[{"vg":[{"vg_name":"x","vg_extent_size":"abc"}]}]})"}) {
+  for (const char* text :
+       {"", "{", "{\"report\": 3}", R"({"report":[{"vg":[{"vg_name":"x","vg_extent_size":"abc"}]}]})"}) {
     auto state = ParseLvmFullReport(text);
     ASSERT_FALSE(state) << text;
     EXPECT_EQ(state.error().exit_code, 22);
@@ -69,7 +71,8 @@ TEST(LvmReport, MalformedInputIsAnError) {
 // whose extents add up past int64 overflowed in LvmLogicalVolume::extents(). Counts outside
 // lvm's 32 bits are refused.
 TEST(LvmReport, CountsLvmCannotHoldAreAnError) {
-  const std::string lv = R"({"report":[{"vg":[{"vg_name":"v","vg_extent_size":"4194304","vg_extent_count":"1","vg_free_count":"0"}],
+  const std::string lv =
+      R"({"report":[{"vg":[{"vg_name":"v","vg_extent_size":"4194304","vg_extent_count":"1","vg_free_count":"0"}],
       "lv":[{"lv_uuid":"u","lv_name":"l"}], "seg":[)";
   for (const char* segments : {R"({"lv_uuid":"u","stripes":"1","seg_size_pe":"9223372036854775807","devices":""},
                                   {"lv_uuid":"u","stripes":"1","seg_size_pe":"1","devices":""}]}]})",
@@ -86,14 +89,19 @@ TEST(LvmReport, CountsLvmCannotHoldAreAnError) {
 }
 
 TEST(Fstab, OwnedLinesAreRewrittenInPlaceAndNeverDuplicated) {
-  const std::string original = "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n"
-                               "/dev/mapper/vgpaas-dockersys /var/lib/containerd xfs defaults 0 0\n"
-                               "tmpfs /tmp tmpfs defaults 0 0\n";
-  const std::vector<FstabEntry> entries = {{"vgpaas/dockersys", "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2"},
-                                           {"vgpaas/kubernetes", "/dev/mapper/vgpaas-kubernetes /mnt/k ext4 defaults 0 2"}};
+  const std::string original =
+      "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n"
+      "/dev/mapper/vgpaas-dockersys /var/lib/containerd xfs defaults 0 0\n"
+      "tmpfs /tmp tmpfs defaults 0 0\n";
+  const std::vector<FstabEntry> entries = {
+      {"vgpaas/dockersys", "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2"},
+      {"vgpaas/kubernetes", "/dev/mapper/vgpaas-kubernetes /mnt/k ext4 defaults 0 2"}};
   const std::string updated = UpdateFstab(original, entries);
-  EXPECT_EQ(updated, "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"
-                     "tmpfs /tmp tmpfs defaults 0 0\n# nodeboot: vgpaas/kubernetes\n/dev/mapper/vgpaas-kubernetes /mnt/k ext4 defaults 0 2\n");
+  EXPECT_EQ(updated,
+            "UUID=1 / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys "
+            "/var/lib/containerd ext4 defaults 0 2\n"
+            "tmpfs /tmp tmpfs defaults 0 0\n# nodeboot: vgpaas/kubernetes\n/dev/mapper/vgpaas-kubernetes /mnt/k ext4 "
+            "defaults 0 2\n");
   EXPECT_EQ(UpdateFstab(updated, entries), updated);  // idempotent
   EXPECT_EQ(UpdateFstab("", {}), "");
   // An entry the layout no longer has goes with its marker.
@@ -105,19 +113,22 @@ TEST(Fstab, OwnedLinesAreRewrittenInPlaceAndNeverDuplicated) {
 TEST(Fstab, AnOperatorsLineAfterAStaleMarkerIsKept) {
   // The marker is nodeboot's, the line after it is not (its source is not the marked LV).
   const std::string original = "# nodeboot: vgpaas/dockersys\n/dev/sdb1 /srv ext4 defaults 0 2\n";
-  const std::vector<FstabEntry> entries = {{"vgpaas/dockersys", "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2"}};
-  EXPECT_EQ(UpdateFstab(original, entries), "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 "
-                                            "defaults 0 2\n/dev/sdb1 /srv ext4 defaults 0 2\n");
+  const std::vector<FstabEntry> entries = {
+      {"vgpaas/dockersys", "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2"}};
+  EXPECT_EQ(UpdateFstab(original, entries),
+            "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 "
+            "defaults 0 2\n/dev/sdb1 /srv ext4 defaults 0 2\n");
   EXPECT_EQ(UpdateFstab(original, {}), "/dev/sdb1 /srv ext4 defaults 0 2\n");
 }
 
 TEST(Fstab, ForeignLinesForNodebootsMountPointsAreFound) {
-  const std::string fstab = "UUID=1 / ext4 defaults 0 1\n"
-                            "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"
-                            "LABEL=data /var/lib/containerd/ xfs defaults 0 0\n"
-                            "# /dev/sdc /mnt/paas/kubernetes/kubelet ext4 defaults 0 2\n"
-                            "/dev/sdd /mnt/my\\040data ext4 defaults 0 2\n"
-                            "/dev/sde /mnt/other ext4 defaults 0 2\n";
+  const std::string fstab =
+      "UUID=1 / ext4 defaults 0 1\n"
+      "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"
+      "LABEL=data /var/lib/containerd/ xfs defaults 0 0\n"
+      "# /dev/sdc /mnt/paas/kubernetes/kubelet ext4 defaults 0 2\n"
+      "/dev/sdd /mnt/my\\040data ext4 defaults 0 2\n"
+      "/dev/sde /mnt/other ext4 defaults 0 2\n";
   const auto foreign = ForeignLinesFor(fstab, {"/var/lib/containerd", "/mnt/paas/kubernetes/kubelet", "/mnt/my data"});
   ASSERT_EQ(foreign.size(), 2u);
   EXPECT_EQ(foreign[0].number, 4);  // nodeboot's own line 3 is not foreign; a trailing slash is the same place
@@ -135,7 +146,8 @@ TEST(Mountinfo, ParsesAndUnescapes) {
   EXPECT_EQ(mounts[1].mount_point, "/mnt/my data");
   EXPECT_EQ(mounts[1].fs_type, "xfs");
   EXPECT_EQ(mounts[1].source, "/dev/mapper/vgpaas-user");
-  EXPECT_THAT(ParseSwaps("Filename Type Size Used Priority\n/dev/vdc1 partition 1048572 0 -2\n"), ElementsAre("/dev/vdc1"));
+  EXPECT_THAT(ParseSwaps("Filename Type Size Used Priority\n/dev/vdc1 partition 1048572 0 -2\n"),
+              ElementsAre("/dev/vdc1"));
 }
 
 }  // namespace

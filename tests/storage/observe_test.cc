@@ -1,11 +1,12 @@
 // Observing mount targets (observe.h's InspectTarget) on a real directory tree under a temp
 // root: every component is checked without following links.
+#include "storage/observe.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "storage/observe.h"
 #include "tests/support/temp_dir.h"
 
 namespace nodeboot::storage {
@@ -39,7 +40,8 @@ TEST(InspectTarget, ALinkAnywhereInThePathIsRefused) {
             "/data is a symbolic link (to /etc); nodeboot does not mount through links");
   fs::create_directories(root.path() / "opt");
   fs::create_symlink("../etc", root.path() / "opt/app");
-  EXPECT_THAT(InspectTarget(Paths(root.path()), "/opt/app", {}).refusal, HasSubstr("/opt/app is a symbolic link (to ../etc)"));
+  EXPECT_THAT(InspectTarget(Paths(root.path()), "/opt/app", {}).refusal,
+              HasSubstr("/opt/app is a symbolic link (to ../etc)"));
   // A dangling link is refused as well: mkdir -p would create its target.
   fs::create_symlink("/nowhere", root.path() / "srv");
   EXPECT_THAT(InspectTarget(Paths(root.path()), "/srv/a/b", {}).refusal, HasSubstr("/srv is a symbolic link"));

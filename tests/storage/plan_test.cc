@@ -1,11 +1,10 @@
 // The planner on tables of disks: selection, usability, exact extents, stripes, actions.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "storage/plan.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-
-#include "storage/plan.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 namespace nodeboot::storage {
 namespace {
@@ -29,7 +28,8 @@ Spec DefaultCce(LvType type = LvType::kLinear, std::optional<int> count = std::n
   Selector selector{"cceUse", StorageType::kEvs, {}};
   selector.match.count = count;
   spec.selectors.push_back(selector);
-  spec.groups.push_back({"vgpaas", true, {"cceUse"}, {{SpaceKind::kRuntime, 90, type, ""}, {SpaceKind::kKubernetes, 10, type, ""}}});
+  spec.groups.push_back(
+      {"vgpaas", true, {"cceUse"}, {{SpaceKind::kRuntime, 90, type, ""}, {SpaceKind::kKubernetes, 10, type, ""}}});
   return spec;
 }
 
@@ -93,12 +93,14 @@ TEST(Plan, DefaultCceLayoutOnOneDisk) {
   EXPECT_EQ(plan->disks[0].selector, "cceUse");
   EXPECT_EQ(plan->disks[0].attributes.kind, "evs");
   EXPECT_EQ(Argvs(*plan)[0], (std::vector<std::string>{"vgcreate", "--addtag", "nodeboot", "--physicalextentsize", "4m",
-                                                            "vgpaas", "/dev/vdb", "--devices", "/dev/vdb"}));
+                                                       "vgpaas", "/dev/vdb", "--devices", "/dev/vdb"}));
   EXPECT_EQ(Argvs(*plan)[1], (std::vector<std::string>{"lvcreate", "--addtag", "nodeboot", "--name", "dockersys",
-                                                            "--extents", "23039", "vgpaas", "--devices", "/dev/vdb"}));
-  EXPECT_THAT(Commands(*plan), ElementsAre("vgcreate", "lvcreate", "lvcreate", "mkfs.ext4", "mkfs.ext4", "write /etc/fstab",
-                                           "mkdir", "mount", "mkdir", "mount"));
-  EXPECT_THAT(NewFstab(*plan), HasSubstr("# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"));
+                                                       "--extents", "23039", "vgpaas", "--devices", "/dev/vdb"}));
+  EXPECT_THAT(Commands(*plan), ElementsAre("vgcreate", "lvcreate", "lvcreate", "mkfs.ext4", "mkfs.ext4",
+                                           "write /etc/fstab", "mkdir", "mount", "mkdir", "mount"));
+  EXPECT_THAT(
+      NewFstab(*plan),
+      HasSubstr("# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"));
 }
 
 TEST(Plan, OneVgcreatePerGroupHoweverManyDisks) {
@@ -132,7 +134,8 @@ TEST(Plan, StripedOverTwoEqualDisksCreatesStripedFirst) {
 TEST(Plan, StripedNeedsEqualDisks) {
   Observations observed;
   observed.disks = {MakeDisk("vdb", 100), MakeDisk("vdc", 200)};
-  auto plan = BuildPlan(Input(DefaultCce(LvType::kStriped), {{"SAS", 100, false, ""}, {"SAS", 200, false, ""}}), observed, "");
+  auto plan =
+      BuildPlan(Input(DefaultCce(LvType::kStriped), {{"SAS", 100, false, ""}, {"SAS", 200, false, ""}}), observed, "");
   ASSERT_FALSE(plan);
   EXPECT_EQ(plan.error().exit_code, 20);
   EXPECT_THAT(plan.error().message, HasSubstr("needs disks of equal size"));
@@ -152,7 +155,11 @@ TEST(Plan, SelectorsAreOrderedConsumingAndCounted) {
   spec.selectors.push_back({"first", StorageType::kEvs, {}});
   spec.selectors[0].match.count = 1;
   spec.selectors.push_back({"rest", StorageType::kEvs, {}});
-  spec.groups.push_back({"vgpaas", true, {"first"}, {{SpaceKind::kRuntime, 90, LvType::kLinear, ""}, {SpaceKind::kKubernetes, 10, LvType::kLinear, ""}}});
+  spec.groups.push_back(
+      {"vgpaas",
+       true,
+       {"first"},
+       {{SpaceKind::kRuntime, 90, LvType::kLinear, ""}, {SpaceKind::kKubernetes, 10, LvType::kLinear, ""}}});
   spec.groups.push_back({"vguser", false, {"rest"}, {{SpaceKind::kUser, 100, LvType::kLinear, "/data"}}});
   Observations observed;
   observed.disks = {MakeDisk("vdc", 100), MakeDisk("vdb", 100), MakeDisk("vdd", 100)};
@@ -204,7 +211,10 @@ TEST(Plan, EncryptedSelectorNeedsTheInventory) {
 }
 
 TEST(Plan, DisksWithDataAreSkippedAndNamedWhenNothingElseMatches) {
-  struct Case { std::function<void(Disk&)> mutate; const char* reason; };
+  struct Case {
+    std::function<void(Disk&)> mutate;
+    const char* reason;
+  };
   const std::vector<Case> cases = {
       {[](Disk& d) { d.signature = "ext4"; }, "carries a ext4 signature, not created by nodeboot"},
       {[](Disk& d) { d.signature = "gpt"; }, "carries a gpt signature"},
@@ -214,7 +224,8 @@ TEST(Plan, DisksWithDataAreSkippedAndNamedWhenNothingElseMatches) {
       {[](Disk& d) { d.swap = true; }, "is in use as swap"},
       {[](Disk& d) { d.holders = {"dm-3"}; }, "is in use by dm-3"},
       {[](Disk& d) { d.unrecognised_data = true; }, "holds data in its first or last MiB"},
-      {[](Disk& d) { d.probe_error = "open /dev/vdb: Permission denied"; }, "cannot be probed (open /dev/vdb: Permission denied), so it is not provably blank"},
+      {[](Disk& d) { d.probe_error = "open /dev/vdb: Permission denied"; },
+       "cannot be probed (open /dev/vdb: Permission denied), so it is not provably blank"},
       {[](Disk& d) { d.read_only = true; }, "is read-only"},
   };
   for (const auto& c : cases) {
@@ -281,14 +292,15 @@ TEST(Plan, AnInterruptedRunIsCompleted) {
   auto after_vgcreate = BuildPlan(Input(DefaultCce()), observed, "");
   ASSERT_TRUE(after_vgcreate) << after_vgcreate.error().message;
   EXPECT_TRUE(after_vgcreate->disks[0].adopted);
-  EXPECT_THAT(Commands(*after_vgcreate), ElementsAre("lvcreate", "lvcreate", "mkfs.ext4", "mkfs.ext4", "write /etc/fstab",
-                                                     "mkdir", "mount", "mkdir", "mount"));
+  EXPECT_THAT(Commands(*after_vgcreate), ElementsAre("lvcreate", "lvcreate", "mkfs.ext4", "mkfs.ext4",
+                                                     "write /etc/fstab", "mkdir", "mount", "mkdir", "mount"));
   // After one lvcreate and its mkfs.
   observed.lvm = NodebootVg({{"dockersys", 23039}});
   observed.lv_filesystems["/dev/mapper/vgpaas-dockersys"] = "ext4";
   auto after_mkfs = BuildPlan(Input(DefaultCce()), observed, "");
   ASSERT_TRUE(after_mkfs) << after_mkfs.error().message;
-  EXPECT_THAT(Commands(*after_mkfs), ElementsAre("lvcreate", "mkfs.ext4", "write /etc/fstab", "mkdir", "mount", "mkdir", "mount"));
+  EXPECT_THAT(Commands(*after_mkfs),
+              ElementsAre("lvcreate", "mkfs.ext4", "write /etc/fstab", "mkdir", "mount", "mkdir", "mount"));
 }
 
 TEST(Plan, AFinishedNodeNeedsNothing) {
@@ -299,10 +311,11 @@ TEST(Plan, AFinishedNodeNeedsNothing) {
   observed.lv_filesystems = {{"/dev/mapper/vgpaas-dockersys", "ext4"}, {"/dev/mapper/vgpaas-kubernetes", "ext4"}};
   observed.mounts = {{"253:0", "/var/lib/containerd", "ext4", "/dev/mapper/vgpaas-dockersys"},
                      {"253:1", "/mnt/paas/kubernetes/kubelet", "ext4", "/dev/mapper/vgpaas-kubernetes"}};
-  const std::string fstab = "UUID=abc / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n"
-                            "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"
-                            "# nodeboot: vgpaas/kubernetes\n"
-                            "/dev/mapper/vgpaas-kubernetes /mnt/paas/kubernetes/kubelet ext4 defaults 0 2\n";
+  const std::string fstab =
+      "UUID=abc / ext4 defaults 0 1\n# nodeboot: vgpaas/dockersys\n"
+      "/dev/mapper/vgpaas-dockersys /var/lib/containerd ext4 defaults 0 2\n"
+      "# nodeboot: vgpaas/kubernetes\n"
+      "/dev/mapper/vgpaas-kubernetes /mnt/paas/kubernetes/kubelet ext4 defaults 0 2\n";
   auto plan = BuildPlan(Input(DefaultCce()), observed, fstab);
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_TRUE(plan->steps.empty());
@@ -351,7 +364,8 @@ TEST(Plan, UnsafeExistingState) {
     observed.lvm.vgs[0].pvs[0].vg = "datavg";
     auto plan = BuildPlan(Input(DefaultCce()), observed, "");
     ASSERT_FALSE(plan);
-    EXPECT_THAT(plan.error().message, HasSubstr("/dev/vdb is a physical volume of volume group datavg, not created by nodeboot"));
+    EXPECT_THAT(plan.error().message,
+                HasSubstr("/dev/vdb is a physical volume of volume group datavg, not created by nodeboot"));
   }
 }
 
@@ -365,14 +379,15 @@ TEST(Plan, ExistingContentIsCopiedBeforeTheMount) {
   ASSERT_TRUE(plan) << plan.error().message;
   std::vector<std::string> lines;
   for (const auto& argv : Argvs(*plan)) {
-    if (argv[0] == "cp" || argv[0] == "mount" || argv[0] == "umount") lines.push_back(fmt::format("{}", fmt::join(argv, " ")));
+    if (argv[0] == "cp" || argv[0] == "mount" || argv[0] == "umount")
+      lines.push_back(fmt::format("{}", fmt::join(argv, " ")));
   }
-  EXPECT_THAT(lines, ElementsAre(
-      "mount -t ext4 /dev/mapper/vgpaas-dockersys /tmp/root/run/nodeboot/staging/vgpaas-dockersys",
-      "cp -a /tmp/root/var/lib/containerd/. /tmp/root/run/nodeboot/staging/vgpaas-dockersys/",
-      "umount /tmp/root/run/nodeboot/staging/vgpaas-dockersys",
-      "mount -t ext4 /dev/mapper/vgpaas-dockersys /tmp/root/var/lib/containerd",
-      "mount -t ext4 /dev/mapper/vgpaas-kubernetes /tmp/root/mnt/paas/kubernetes/kubelet"));
+  EXPECT_THAT(lines,
+              ElementsAre("mount -t ext4 /dev/mapper/vgpaas-dockersys /tmp/root/run/nodeboot/staging/vgpaas-dockersys",
+                          "cp -a /tmp/root/var/lib/containerd/. /tmp/root/run/nodeboot/staging/vgpaas-dockersys/",
+                          "umount /tmp/root/run/nodeboot/staging/vgpaas-dockersys",
+                          "mount -t ext4 /dev/mapper/vgpaas-dockersys /tmp/root/var/lib/containerd",
+                          "mount -t ext4 /dev/mapper/vgpaas-kubernetes /tmp/root/mnt/paas/kubernetes/kubelet"));
 }
 
 TEST(Plan, DockerRuntimeAndXfs) {
@@ -394,7 +409,8 @@ TEST(Plan, HostileTargetsAndForeignFstabLinesAreRefusedBeforeAnyStep) {
   auto plan = BuildPlan(Input(DefaultCce()), observed, "");
   ASSERT_FALSE(plan);
   EXPECT_EQ(plan.error().exit_code, 21);
-  EXPECT_THAT(plan.error().message, HasSubstr("mount target /var/lib/containerd: /var/lib/containerd is a symbolic link"));
+  EXPECT_THAT(plan.error().message,
+              HasSubstr("mount target /var/lib/containerd: /var/lib/containerd is a symbolic link"));
 
   observed.targets.clear();
   observed.targets["/mnt/paas/kubernetes/kubelet"].mounts_below = {"/mnt/paas/kubernetes/kubelet/pods"};
@@ -403,11 +419,13 @@ TEST(Plan, HostileTargetsAndForeignFstabLinesAreRefusedBeforeAnyStep) {
   EXPECT_THAT(plan.error().message, HasSubstr("has /mnt/paas/kubernetes/kubelet/pods mounted below it"));
 
   observed.targets.clear();
-  plan = BuildPlan(Input(DefaultCce()), observed, "UUID=1 / ext4 defaults 0 1\nLABEL=x /var/lib/containerd xfs defaults 0 0\n");
+  plan = BuildPlan(Input(DefaultCce()), observed,
+                   "UUID=1 / ext4 defaults 0 1\nLABEL=x /var/lib/containerd xfs defaults 0 0\n");
   ASSERT_FALSE(plan);
   EXPECT_EQ(plan.error().exit_code, 21);
-  EXPECT_THAT(plan.error().message,
-              HasSubstr("/etc/fstab line 2 (\"LABEL=x /var/lib/containerd xfs defaults 0 0\") mounts /var/lib/containerd"));
+  EXPECT_THAT(
+      plan.error().message,
+      HasSubstr("/etc/fstab line 2 (\"LABEL=x /var/lib/containerd xfs defaults 0 0\") mounts /var/lib/containerd"));
 }
 
 TEST(Plan, MountsBelowAMountedVolumeAreItsOwn) {

@@ -1,21 +1,21 @@
 // The reconcile loop on a FakeStorageHost: the layout a first run makes, what a re-run costs,
 // LVs sized from the VG lvm really made, and - for a kill inside every changing command of a
 // first run - that the next run completes exactly the layout of an uninterrupted one.
+#include "storage/reconcile.h"
+
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
-
 #include "agent/base/atomic_file.h"
 #include "agent/base/host_files.h"
-#include "storage/reconcile.h"
 #include "tests/support/fake_storage_host.h"
 
 namespace nodeboot::storage {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeStorageHost;
+using ::testing::HasSubstr;
 using testing::Killed;
 
 constexpr uint64_t kGiB = 1ull << 30;
@@ -29,8 +29,11 @@ struct Node {
 
   explicit Node(LvType runtime = LvType::kStriped, Filesystem filesystem = Filesystem::kExt4) {
     input.spec.selectors.push_back({"cceUse", StorageType::kEvs, {}});
-    input.spec.groups.push_back({"vgpaas", true, {"cceUse"},
-                                 {{SpaceKind::kRuntime, 90, runtime, ""}, {SpaceKind::kKubernetes, 10, LvType::kLinear, ""}}});
+    input.spec.groups.push_back(
+        {"vgpaas",
+         true,
+         {"cceUse"},
+         {{SpaceKind::kRuntime, 90, runtime, ""}, {SpaceKind::kKubernetes, 10, LvType::kLinear, ""}}});
     input.inventory.data_volumes.push_back({"SAS", 10, false, ""});
     input.filesystem = filesystem;
     input.host_prefix = root.path().string();
@@ -111,7 +114,8 @@ TEST(Reconcile, AKillInsideAnyCommandIsCompletedByTheNextRun) {
       int seen = 0;
       std::string killed_in;
       node.host.kill_when = [&](const std::vector<std::string>& argv) {
-        const bool changes = !(argv.size() > 1 && argv[0] == "lvm" && (argv[1] == "fullreport" || argv[1] == "version"));
+        const bool changes =
+            !(argv.size() > 1 && argv[0] == "lvm" && (argv[1] == "fullreport" || argv[1] == "version"));
         return changes && ++seen == kill_at;
       };
       try {
@@ -143,10 +147,12 @@ TEST(Reconcile, WithoutTheIntentRecordAHalfMadePvIsNotTaken) {
   auto run = node.Run();
   ASSERT_FALSE(run);
   EXPECT_EQ(run.error().exit_code, 21);
-  EXPECT_THAT(run.error().message, HasSubstr("/dev/vdb is a physical volume in no volume group, not created by nodeboot"));
+  EXPECT_THAT(run.error().message,
+              HasSubstr("/dev/vdb is a physical volume in no volume group, not created by nodeboot"));
   // An intent naming another disk (another serial) proves nothing about this one either.
-  node.root.Write("var/lib/nodeboot/storage-intent.json",
-                  R"({"step":"vgcreate","vg":"vgpaas","lv":"","lvUuid":"","disks":[{"device":"/dev/vdb","serial":"other","sizeBytes":10737418240}]})");
+  node.root.Write(
+      "var/lib/nodeboot/storage-intent.json",
+      R"({"step":"vgcreate","vg":"vgpaas","lv":"","lvUuid":"","disks":[{"device":"/dev/vdb","serial":"other","sizeBytes":10737418240}]})");
   run = node.Run();
   ASSERT_FALSE(run);
   EXPECT_EQ(run.error().exit_code, 21);
@@ -162,7 +168,8 @@ TEST(Reconcile, AnMkfsIntentForAnotherLvDoesNotRemakeAFilesystem) {
                   R"({"step":"mkfs","vg":"vgpaas","lv":"dockersys","lvUuid":"uuid-9999","disks":[]})");
   const int before = node.host.changing_commands;
   ASSERT_TRUE(node.Run());
-  for (size_t i = 0; i < node.host.log.size(); ++i) EXPECT_THAT(node.host.log[i], ::testing::Not(HasSubstr(" -F "))) << node.host.log[i];
+  for (size_t i = 0; i < node.host.log.size(); ++i)
+    EXPECT_THAT(node.host.log[i], ::testing::Not(HasSubstr(" -F "))) << node.host.log[i];
   EXPECT_EQ(node.host.changing_commands - before, 4);  // mkdir + mount, twice: nothing re-made
 }
 

@@ -26,8 +26,9 @@ struct LvmArgs {
 };
 
 LvmArgs ParseLvmArgs(const std::vector<std::string>& args) {
-  static const std::set<std::string> kWithValue = {"--addtag", "--physicalextentsize", "--name", "--extents", "--stripes",
-                                                   "--devices", "--config", "--activate", "--reportformat", "--units"};
+  static const std::set<std::string> kWithValue = {
+      "--addtag", "--physicalextentsize", "--name",         "--extents", "--stripes", "--devices",
+      "--config", "--activate",           "--reportformat", "--units"};
   LvmArgs parsed;
   for (size_t i = 0; i < args.size(); ++i) {
     if (kWithValue.contains(args[i]) && i + 1 < args.size()) {
@@ -47,7 +48,8 @@ FakeStorageHost::FakeStorageHost(const TempDir& root) : root_(root) {
   root_.Write("proc/swaps", "Filename Type Size Used Priority\n");
 }
 
-void FakeStorageHost::AddDisk(const std::string& name, uint64_t size_bytes, const std::string& serial, uint64_t optimal_io_bytes) {
+void FakeStorageHost::AddDisk(const std::string& name, uint64_t size_bytes, const std::string& serial,
+                              uint64_t optimal_io_bytes) {
   const int index = static_cast<int>(sizes_.size());
   root_.Write(fmt::format("sys/block/{}/size", name), std::to_string(size_bytes / 512));
   root_.Write(fmt::format("sys/block/{}/dev", name), fmt::format("254:{}", index * 16));
@@ -78,19 +80,32 @@ std::string FakeStorageHost::FullReport() const {
     for (const auto& pv : vg.pvs) {
       total += PvExtents(pv);
       free += FreeOn(vg, pv);
-      pvs.push_back({{"pv_name", pv}, {"pv_size", std::to_string(sizes_.at(pv))}, {"pv_pe_count", std::to_string(PvExtents(pv))}});
+      pvs.push_back({{"pv_name", pv},
+                     {"pv_size", std::to_string(sizes_.at(pv))},
+                     {"pv_pe_count", std::to_string(PvExtents(pv))}});
     }
     for (const auto& lv : vg.lvs) {
-      lvs.push_back({{"lv_name", lv.name}, {"lv_uuid", lv.uuid}, {"lv_tags", "nodeboot"}, {"lv_active", "active"},
+      lvs.push_back({{"lv_name", lv.name},
+                     {"lv_uuid", lv.uuid},
+                     {"lv_tags", "nodeboot"},
+                     {"lv_active", "active"},
                      {"lv_dm_path", storage::DmPath(name, lv.name)}});
       std::vector<std::string> devices;
       for (const auto& device : lv.devices) devices.push_back(device + "(0)");
-      segs.push_back({{"lv_uuid", lv.uuid}, {"stripes", std::to_string(lv.stripes)}, {"seg_size_pe", std::to_string(lv.extents)},
+      segs.push_back({{"lv_uuid", lv.uuid},
+                      {"stripes", std::to_string(lv.stripes)},
+                      {"seg_size_pe", std::to_string(lv.extents)},
                       {"devices", fmt::format("{}", fmt::join(devices, ","))}});
     }
-    report.push_back({{"vg", {{{"vg_name", name}, {"vg_tags", "nodeboot"}, {"vg_extent_size", std::to_string(storage::kExtentSize)},
-                               {"vg_extent_count", std::to_string(total)}, {"vg_free_count", std::to_string(free)}}}},
-                      {"pv", pvs}, {"lv", lvs}, {"seg", segs}});
+    report.push_back({{"vg",
+                       {{{"vg_name", name},
+                         {"vg_tags", "nodeboot"},
+                         {"vg_extent_size", std::to_string(storage::kExtentSize)},
+                         {"vg_extent_count", std::to_string(total)},
+                         {"vg_free_count", std::to_string(free)}}}},
+                      {"pv", pvs},
+                      {"lv", lvs},
+                      {"seg", segs}});
   }
   json orphans = json::array();
   for (const auto& pv : orphan_pvs) {
@@ -117,7 +132,8 @@ CommandResult FakeStorageHost::Lvm(const std::vector<std::string>& args, bool ki
   if (verb == "vgcreate" || verb == "vgextend") {
     const std::string& name = parsed.positional.at(0);
     const std::vector<std::string> devices(parsed.positional.begin() + 1, parsed.positional.end());
-    if (verb == "vgcreate" && vgs.contains(name)) return Exit(5, fmt::format("  A volume group called {} already exists.", name));
+    if (verb == "vgcreate" && vgs.contains(name))
+      return Exit(5, fmt::format("  A volume group called {} already exists.", name));
     if (verb == "vgextend" && !vgs.contains(name)) return Exit(5, fmt::format("  Volume group \"{}\" not found", name));
     for (const auto& device : devices) {
       for (const auto& [other, vg] : vgs) {
@@ -126,7 +142,8 @@ CommandResult FakeStorageHost::Lvm(const std::vector<std::string>& args, bool ki
         }
       }
       if (filesystems.contains(device)) {
-        return Exit(5, fmt::format("WARNING: {} signature detected on {} at offset 1080. Wipe it? [y/n]: [n]", filesystems[device], device));
+        return Exit(5, fmt::format("WARNING: {} signature detected on {} at offset 1080. Wipe it? [y/n]: [n]",
+                                   filesystems[device], device));
       }
     }
     if (killed) {  // pvcreate done, the VG metadata not yet written
@@ -152,10 +169,12 @@ CommandResult FakeStorageHost::Lvm(const std::vector<std::string>& args, bool ki
     lv.stripes = parsed.options.contains("--stripes") ? std::stoi(parsed.options.at("--stripes")) : 1;
     lv.uuid = fmt::format("uuid-{:04}", next_uuid_++);
     for (const auto& existing : vg.lvs) {
-      if (existing.name == lv.name) return Exit(5, fmt::format("  Logical Volume \"{}\" already exists in volume group \"{}\"", lv.name, name));
+      if (existing.name == lv.name)
+        return Exit(5, fmt::format("  Logical Volume \"{}\" already exists in volume group \"{}\"", lv.name, name));
     }
     if (lv.stripes > static_cast<int>(vg.pvs.size())) {
-      return Exit(5, fmt::format("  Number of stripes ({}) must not exceed number of physical volumes ({})", lv.stripes, vg.pvs.size()));
+      return Exit(5, fmt::format("  Number of stripes ({}) must not exceed number of physical volumes ({})", lv.stripes,
+                                 vg.pvs.size()));
     }
     const int64_t per_pv = lv.extents / lv.stripes;
     bool allocated = false;
@@ -181,7 +200,8 @@ CommandResult FakeStorageHost::Lvm(const std::vector<std::string>& args, bool ki
     if (!allocated) {
       int64_t free = 0;
       for (const auto& pv : vg.pvs) free += FreeOn(vg, pv);
-      return Exit(5, fmt::format("  Volume group \"{}\" has insufficient free space ({} extents): {} required.", name, free, lv.extents));
+      return Exit(5, fmt::format("  Volume group \"{}\" has insufficient free space ({} extents): {} required.", name,
+                                 free, lv.extents));
     }
     vg.lvs.push_back(lv);
     return {};  // killed or not: lvm has committed the LV
@@ -204,12 +224,15 @@ Result<CommandResult> FakeStorageHost::Run(const Command& command) {
     const std::string& device = argv.back();
     const bool force = std::find(argv.begin(), argv.end(), fs == "xfs" ? "-f" : "-F") != argv.end();
     if (filesystems.contains(device) && !force) {
-      result = fs == "xfs" ? Exit(1, fmt::format("mkfs.xfs: {} appears to contain an existing filesystem ({}).", device, filesystems[device]))
+      result = fs == "xfs" ? Exit(1, fmt::format("mkfs.xfs: {} appears to contain an existing filesystem ({}).", device,
+                                                 filesystems[device]))
                            : Exit(1, fmt::format("{} contains a {} file system", device, filesystems[device]));
     } else {
       filesystems[device] = fs;
-      if (killed) half_made.insert(device);
-      else half_made.erase(device);
+      if (killed)
+        half_made.insert(device);
+      else
+        half_made.erase(device);
     }
   } else if (name == "mount") {
     const std::string& device = argv.at(argv.size() - 2);
@@ -220,13 +243,15 @@ Result<CommandResult> FakeStorageHost::Run(const Command& command) {
       result = Exit(32, fmt::format("mount: {}: wrong fs type, bad option, bad superblock on {}.", target, device));
     } else {
       for (const auto& mount : mounts) {
-        if (mount.source == device) return Exit(32, fmt::format("mount: {}: {} already mounted on {}.", target, device, mount.target));
+        if (mount.source == device)
+          return Exit(32, fmt::format("mount: {}: {} already mounted on {}.", target, device, mount.target));
       }
       mounts.push_back({device, target, argv.at(2)});
       WriteMountinfo();
     }
   } else if (name == "umount") {
-    const auto it = std::find_if(mounts.rbegin(), mounts.rend(), [&](const Mount& m) { return m.target == argv.back(); });
+    const auto it =
+        std::find_if(mounts.rbegin(), mounts.rend(), [&](const Mount& m) { return m.target == argv.back(); });
     if (it == mounts.rend()) {
       result = Exit(32, fmt::format("umount: {}: not mounted.", argv.back()));
     } else {
@@ -276,11 +301,13 @@ std::string FakeStorageHost::Layout() const {
   for (const auto& [name, vg] : vgs) {
     text += fmt::format("vg {} on {}\n", name, fmt::join(vg.pvs, ","));
     for (const auto& lv : vg.lvs) {
-      text += fmt::format("  lv {} {} extents {} stripes on {}\n", lv.name, lv.extents, lv.stripes, fmt::join(lv.devices, ","));
+      text += fmt::format("  lv {} {} extents {} stripes on {}\n", lv.name, lv.extents, lv.stripes,
+                          fmt::join(lv.devices, ","));
     }
   }
   for (const auto& pv : orphan_pvs) text += fmt::format("orphan pv {}\n", pv);
-  for (const auto& [device, fs] : filesystems) text += fmt::format("fs {} {}{}\n", device, fs, half_made.contains(device) ? " (half made)" : "");
+  for (const auto& [device, fs] : filesystems)
+    text += fmt::format("fs {} {}{}\n", device, fs, half_made.contains(device) ? " (half made)" : "");
   for (const auto& mount : mounts) text += fmt::format("mount {} at {}\n", mount.source, mount.target);
   return text;
 }

@@ -34,7 +34,8 @@ class FakeStorageHost : public CommandRunner, public storage::SignatureProbe {
   explicit FakeStorageHost(const TempDir& root);
 
   // A blank disk /dev/NAME in /sys/block.
-  void AddDisk(const std::string& name, uint64_t size_bytes, const std::string& serial = "", uint64_t optimal_io_bytes = 0);
+  void AddDisk(const std::string& name, uint64_t size_bytes, const std::string& serial = "",
+               uint64_t optimal_io_bytes = 0);
 
   Result<CommandResult> Run(const Command& command) override;
   storage::ProbeResult Probe(const std::string& device) override;
@@ -63,9 +64,9 @@ class FakeStorageHost : public CommandRunner, public storage::SignatureProbe {
   };
   std::map<std::string, Vg> vgs;
   std::set<std::string> orphan_pvs;
-  std::set<std::string> unrecognised;                // disks with bytes no prober names
-  std::map<std::string, std::string> filesystems;    // device -> "ext4", "xfs"
-  std::set<std::string> half_made;                   // devices whose mkfs was killed
+  std::set<std::string> unrecognised;              // disks with bytes no prober names
+  std::map<std::string, std::string> filesystems;  // device -> "ext4", "xfs"
+  std::set<std::string> half_made;                 // devices whose mkfs was killed
   struct Mount {
     std::string source, target, fs;
   };

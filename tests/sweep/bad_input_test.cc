@@ -23,9 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::ProcessResult;
 using testing::Slurp;
+using ::testing::StartsWith;
 
 // path -> "type size mtime mode" for the root and everything under it (symlinks not followed).
 std::map<std::string, std::string> Snapshot(const fs::path& root) {
@@ -47,10 +47,10 @@ std::map<std::string, std::string> Snapshot(const fs::path& root) {
 class FakeCommands {
  public:
   FakeCommands() {
-    for (const char* name : {"lvm", "vgcreate", "pvcreate", "lvcreate", "kubeadm", "kubelet", "systemctl",
-                             "mkfs.ext4", "mkfs.xfs", "mount", "wipefs"}) {
-      const auto path = dir_.Write(std::string("bin/") + name,
-                                   "#!/bin/sh\necho \"$0 $*\" >> '" + marker().string() + "'\nexit 0\n");
+    for (const char* name : {"lvm", "vgcreate", "pvcreate", "lvcreate", "kubeadm", "kubelet", "systemctl", "mkfs.ext4",
+                             "mkfs.xfs", "mount", "wipefs"}) {
+      const auto path =
+          dir_.Write(std::string("bin/") + name, "#!/bin/sh\necho \"$0 $*\" >> '" + marker().string() + "'\nexit 0\n");
       fs::permissions(path, fs::perms::owner_all);
     }
   }
@@ -104,8 +104,8 @@ TEST_F(BadInputTest, EveryInvalidGoldenExitsTwoNamesItsFieldsAndTouchesNothing) 
     // Something already there, as on a real node, to show that it is left alone.
     root.Write("var/lib/cloud/data/instance-id", "i-0abc\n");
     const auto before = Snapshot(root.path());
-    const auto result = testing::RunProcess(
-        {"timeout", "20", NODEBOOT_BINARY, "run", "--root", root.path().string()}, {{"PATH", fakes_.path_env()}});
+    const auto result = testing::RunProcess({"timeout", "20", NODEBOOT_BINARY, "run", "--root", root.path().string()},
+                                            {{"PATH", fakes_.path_env()}});
     EXPECT_EQ(result.exit_code, 2) << result.err;
     ASSERT_FALSE(config.expected.empty()) << "no `# expect:` line";
     for (const auto& expected : config.expected) EXPECT_THAT(result.err, HasSubstr(expected));

@@ -43,12 +43,18 @@ std::vector<std::string> Base64Needles(const std::string& secret) {
 // A script that holds its canary in a line of its own and in a variable, prints it, prints
 // itself, prints the tokens it could have found, then exits with `exit_code`.
 std::string Script(const std::string& canary, int exit_code) {
-  return "CANARY_VALUE=" + canary + "\n"
-         "# " + canary + " comment line\n"
+  return "CANARY_VALUE=" + canary +
+         "\n"
+         "# " +
+         canary +
+         " comment line\n"
          "echo \"value: $CANARY_VALUE\"\n"
-         "echo \"tokens: " + kTaskToken + " " + kBootstrapToken + "\" >&2\n"
+         "echo \"tokens: " +
+         kTaskToken + " " + kBootstrapToken +
+         "\" >&2\n"
          "cat \"$0\"\n"
-         "exit " + std::to_string(exit_code) + "\n";
+         "exit " +
+         std::to_string(exit_code) + "\n";
 }
 
 class CanarySweepTest : public ::testing::Test {
@@ -56,11 +62,18 @@ class CanarySweepTest : public ::testing::Test {
   void WriteConfig(int pre_exit) {
     root_.Write("etc/nodeboot/config.yaml",
                 "node: {name: worker-1, instanceId: i-0abc}\n"
-                "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + kTaskToken + ", deliverySeconds: 0}\n"
-                "cluster: {join: none, bootstrapToken: " + kBootstrapToken + "}\n"
-                "nodeTemplate:\n  extendParam:\n"
-                "    alpha.cce/preInstall: " + EncodeBase64(KeepProgress() + Script(kPreCanary, pre_exit)) + "\n"
-                "    alpha.cce/postInstall: " + EncodeBase64(Script(kPostCanary, 0)) + "\n");
+                "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " +
+                    kTaskToken +
+                    ", deliverySeconds: 0}\n"
+                    "cluster: {join: none, bootstrapToken: " +
+                    kBootstrapToken +
+                    "}\n"
+                    "nodeTemplate:\n  extendParam:\n"
+                    "    alpha.cce/preInstall: " +
+                    EncodeBase64(KeepProgress() + Script(kPreCanary, pre_exit)) +
+                    "\n"
+                    "    alpha.cce/postInstall: " +
+                    EncodeBase64(Script(kPostCanary, 0)) + "\n");
   }
 
   // A script line that keeps what `status` shows of the run in progress (the progress file,
@@ -142,7 +155,8 @@ class CanarySweepTest : public ::testing::Test {
       // The config, the scripts and the join's 0600 files must hold the secrets, to use them.
       if (!entry.is_regular_file() || path.ends_with("etc/nodeboot/config.yaml") ||
           path.find("var/lib/nodeboot/scripts/") != std::string::npos ||
-          path.ends_with("etc/kubernetes/nodeboot-join.yaml") || path.ends_with("etc/kubernetes/bootstrap-kubelet.conf")) {
+          path.ends_with("etc/kubernetes/nodeboot-join.yaml") ||
+          path.ends_with("etc/kubernetes/bootstrap-kubelet.conf")) {
         continue;
       }
       all += Slurp(entry.path()) + "\n";
@@ -210,10 +224,12 @@ TEST_F(CanarySweepTest, FailingJoinsLeakNoSecret) {
           {"NB_FAKE_DIR", fake_.path().string()},
           {"NB_FAKE_ROOT", root_.path().string()},
           {"NODEBOOT_CONSOLE", (root_.path() / "console").string()},
-          {"NB_FAKE_KUBEADM_ERROR", "couldn't validate the identity of the API Server: token " + kBootstrapToken +
-                                        " is invalid"}};
-  const std::string common = "node: {name: worker-1, instanceId: i-0abc}\n"
-                             "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " + kTaskToken + ", deliverySeconds: 0}\n";
+          {"NB_FAKE_KUBEADM_ERROR",
+           "couldn't validate the identity of the API Server: token " + kBootstrapToken + " is invalid"}};
+  const std::string common =
+      "node: {name: worker-1, instanceId: i-0abc}\n"
+      "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " +
+      kTaskToken + ", deliverySeconds: 0}\n";
   root_.Write("etc/nodeboot/config.yaml",
               common + "cluster: {join: kubeadm, apiServer: 'https://127.0.0.1:9', bootstrapToken: " + kBootstrapToken +
                   ", caCertHash: 'sha256:" + std::string(64, 'a') + "', failCgroupV1: false}\n");
