@@ -199,6 +199,13 @@ class JoinTest : public ::testing::Test {
     ::kill(std::stoi(Slurp(fake_.path() / "kubeadm.pid")), SIGKILL);
     fs::remove(held);
   }
+  // A cluster whose Node is Ready as asked from the first look, joined in kubeadm mode.
+  void ReadyNodeJoinedWithKubeadm(const FakeApiServer& server) {
+    server.SetNode(Node());
+    server.SetPlan({{{"ready", true}}});
+    WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
+    WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  }
   size_t KubeadmJoins() const {
     size_t joins = 0;
     for (const auto& line : Commands()) joins += line.starts_with("kubeadm join ") ? 1 : 0;
@@ -263,10 +270,7 @@ TEST_F(JoinTest, KubeadmJoinWritesTheConfigRunsKubeadmAndWaitsForReady) {
 // wrote anything: the next plain run joins again.
 TEST_F(JoinTest, KilledInKubeadmPreflightTheNextRunJoinsAgain) {
   FakeApiServer server(servers_.path() / "api");
-  server.SetNode(Node());
-  server.SetPlan({{{"ready", true}}});
-  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
-  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  ReadyNodeJoinedWithKubeadm(server);
   ASSERT_NO_FATAL_FAILURE(KillInsideKubeadmJoin("after-preflight"));
   EXPECT_EQ(State()["phases"]["join"]["status"], "running");  // what the killed run left
 
@@ -284,10 +288,7 @@ TEST_F(JoinTest, KilledInKubeadmPreflightTheNextRunJoinsAgain) {
 // tells kubeadm to ignore exactly those two checks, and converges.
 TEST_F(JoinTest, KilledAfterKubeadmWroteItsBootstrapFilesTheNextRunJoinsOverThem) {
   FakeApiServer server(servers_.path() / "api");
-  server.SetNode(Node());
-  server.SetPlan({{{"ready", true}}});
-  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
-  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  ReadyNodeJoinedWithKubeadm(server);
   ASSERT_NO_FATAL_FAILURE(KillInsideKubeadmJoin("after-kubelet-start"));
   ASSERT_TRUE(fs::exists(Real("/etc/kubernetes/bootstrap-kubelet.conf")));
   ASSERT_FALSE(fs::exists(Real("/etc/kubernetes/kubelet.conf")));
@@ -309,10 +310,7 @@ TEST_F(JoinTest, KilledAfterKubeadmWroteItsBootstrapFilesTheNextRunJoinsOverThem
 // are left as they were.
 TEST_F(JoinTest, KubeadmLeftoversThatAreNotNodebootsAreRefusedByKubeadmAndKept) {
   FakeApiServer server(servers_.path() / "api");
-  server.SetNode(Node());
-  server.SetPlan({{{"ready", true}}});
-  WriteKubeletConf(server.Url(), "", "    token: kubelet-session-token\n");
-  WriteConfig("kubeadm", "https://10.0.0.10:6443");
+  ReadyNodeJoinedWithKubeadm(server);
   root_.Write("etc/kubernetes/bootstrap-kubelet.conf", "someone else's\n");
   const auto result = Run();
   EXPECT_EQ(result.exit_code, 30) << result.err;
