@@ -5,70 +5,26 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/run/fake_phases.h"
+
 namespace nodeboot::run {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FakePhase;
 using ::testing::HasSubstr;
 
-class FakePhase : public Phase {
- public:
-  FakePhase(std::string name, bool script, Status result = Ok(), std::string nothing = "")
-      : name_(std::move(name)), script_(script), result_(std::move(result)), nothing_(std::move(nothing)) {}
-  Error InterruptedError(std::string message) const override {
-    return Error{"NB-X-INTERRUPTED", std::move(message), 10};
-  }
-  std::string_view name() const override { return name_; }
-  bool is_script() const override { return script_; }
-  std::string NothingToDo(const config::NodeConfig&) const override { return nothing_; }
-  PhaseOutcome Run(PhaseContext&) override {
-    ++runs;
-    if (during) during();
-    PhaseOutcome outcome{result_, {"line one", "line two"}, reboot};
-    outcome.skipped = skipped;
-    return outcome;
-  }
-  int runs = 0;
-  bool reboot = false;
-  std::string skipped;  // the phase's own "nothing to do here"
-  std::function<void()> during;
-
- private:
-  std::string name_;
-  bool script_;
-  Status result_;
-  std::string nothing_;
-};
-
-class NullRunner : public CommandRunner {
- public:
-  Result<CommandResult> Run(const Command&) override { return CommandResult{}; }
-};
-
-class EngineTest : public ::testing::Test {
+class EngineTest : public testing::EngineFixture {
  protected:
   FakePhase& Add(std::string name, bool script, Status result = Ok(), std::string nothing = "") {
-    phases_.push_back(std::make_unique<FakePhase>(std::move(name), script, std::move(result), std::move(nothing)));
-    return static_cast<FakePhase&>(*phases_.back());
-  }
-  RunRecord Run(const Selection& selection = {}) {
-    PhaseContext context{config_, identity_, paths_, runner_, *files_, selection.repair, false, {}};
-    return RunPhases(phases_, context, selection, state_, hooks_);
+    return AddPhase(std::move(name),
+                    {.script = script, .result = std::move(result), .nothing_to_do = std::move(nothing)});
   }
   std::vector<std::string> Statuses(const RunRecord& run) {
     std::vector<std::string> statuses;
     for (const auto& phase : run.phases) statuses.emplace_back(ToString(phase.status));
     return statuses;
   }
-  RunHooks hooks_;
-
-  config::NodeConfig config_;
-  Identity identity_{"w1", "i-1", "boot", "run-1"};
-  Paths paths_{"/nonexistent"};
-  NullRunner runner_;
-  std::unique_ptr<HostFiles> files_ = MakeDryRunHostFiles(paths_, [](const std::string&) {});
-  std::vector<std::unique_ptr<Phase>> phases_;
-  State state_;
 };
 
 // A phase that finds nothing to do when it looks (a CPU-only node's gpu phase) is recorded as

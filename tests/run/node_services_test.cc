@@ -9,58 +9,28 @@
 
 #include "agent/run/bootstrap.h"
 #include "agent/run/engine.h"
+#include "tests/run/fake_phases.h"
 #include "tests/run/fake_service_manager.h"
 
 namespace nodeboot::run {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FakePhase;
 
-// A phase that logs "run <name>" into the shared list when it runs.
-class LoggingPhase : public Phase {
- public:
-  LoggingPhase(std::string name, std::vector<std::string>& log, bool needs_services, Status result, std::string nothing)
-      : name_(std::move(name)),
-        log_(log),
-        needs_services_(needs_services),
-        result_(std::move(result)),
-        nothing_(std::move(nothing)) {}
-  std::string_view name() const override { return name_; }
-  bool is_script() const override { return false; }
-  bool needs_node_services() const override { return needs_services_; }
-  std::string NothingToDo(const config::NodeConfig&) const override { return nothing_; }
-  PhaseOutcome Run(PhaseContext&) override {
-    log_.push_back("run " + name_);
-    if (during) during();
-    return {result_, {}, reboot};
-  }
-  bool reboot = false;
-  std::function<void()> during;
-
- private:
-  std::string name_;
-  std::vector<std::string>& log_;
-  bool needs_services_;
-  Status result_;
-  std::string nothing_;
-};
-
-class NullRunner : public CommandRunner {
- public:
-  Result<CommandResult> Run(const Command&) override { return CommandResult{}; }
-};
-
-class NodeServicesTest : public ::testing::Test {
+class NodeServicesTest : public testing::EngineFixture {
  protected:
   NodeServicesTest() {
     hooks_.node_services_may_start = [this](std::string_view phase) {
       log_.push_back("may start (" + std::string(phase) + ")");
     };
   }
-  LoggingPhase& Add(std::string name, bool needs_services = false, Status result = Ok(), std::string nothing = "") {
-    phases_.push_back(
-        std::make_unique<LoggingPhase>(std::move(name), log_, needs_services, std::move(result), std::move(nothing)));
-    return static_cast<LoggingPhase&>(*phases_.back());
+  // A phase that logs "run <name>" into log_ when it runs.
+  FakePhase& Add(std::string name, bool needs_services = false, Status result = Ok(), std::string nothing = "") {
+    return AddPhase(
+        std::move(name),
+        {.needs_node_services = needs_services, .result = std::move(result), .nothing_to_do = std::move(nothing)},
+        &log_);
   }
   // The phases of StandardPhases() as they will be: a GPU phase between storage and join, and
   // the join and what follows it needing the node's services.
@@ -71,20 +41,7 @@ class NodeServicesTest : public ::testing::Test {
     Add("join", true, Ok(), std::move(join_nothing));
     Add("postInstall", true);
   }
-  RunRecord Run(const Selection& selection = {}) {
-    PhaseContext context{config_, identity_, paths_, runner_, *files_, selection.repair, false, {}};
-    return RunPhases(phases_, context, selection, state_, hooks_);
-  }
-
   std::vector<std::string> log_;
-  RunHooks hooks_;
-  config::NodeConfig config_;
-  Identity identity_{"w1", "i-1", "boot", "run-1"};
-  Paths paths_{"/nonexistent"};
-  NullRunner runner_;
-  std::unique_ptr<HostFiles> files_ = MakeDryRunHostFiles(paths_, [](const std::string&) {});
-  std::vector<std::unique_ptr<Phase>> phases_;
-  State state_;
 };
 
 TEST_F(NodeServicesTest, SaidOnceAfterTheDataPhasesAndBeforeTheFirstPhaseThatNeedsThem) {
@@ -115,7 +72,7 @@ TEST_F(NodeServicesTest, NotSaidWhenTheRunIsStopped) {
   int signal = 0;
   hooks_.stop_signal = [&signal] { return signal; };
   AddStandardPhases();
-  static_cast<LoggingPhase&>(*phases_[2]).during = [&signal] { signal = 15; };  // SIGTERM during gpu
+  static_cast<FakePhase&>(*phases_[2]).during = [&signal] { signal = 15; };  // SIGTERM during gpu
   const auto run = Run();
   EXPECT_EQ(run.status, RunStatus::kInterrupted);
   EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage", "run gpu"));
@@ -123,7 +80,7 @@ TEST_F(NodeServicesTest, NotSaidWhenTheRunIsStopped) {
 
 TEST_F(NodeServicesTest, NotSaidWhenAScriptAsksForAReboot) {
   AddStandardPhases();
-  static_cast<LoggingPhase&>(*phases_[0]).reboot = true;
+  static_cast<FakePhase&>(*phases_[0]).reboot = true;
   const auto run = Run();
   EXPECT_EQ(run.status, RunStatus::kRebooting);
   EXPECT_THAT(log_, ElementsAre("run preInstall"));
