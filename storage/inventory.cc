@@ -3,15 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "agent/base/text.h"
 
 namespace nodeboot::storage {
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 std::string WithoutDashes(const std::string& text) {
   std::string out;
@@ -22,15 +18,15 @@ std::string WithoutDashes(const std::string& text) {
 }  // namespace
 
 VolumeMatch MatchVolume(const Disk& disk, const std::string& id) {
-  const std::string lower_id = Lower(id);
+  const std::string lower_id = AsciiLower(id);
   const std::string dashless = WithoutDashes(lower_id);
-  const std::string serial = Lower(disk.serial);
+  const std::string serial = AsciiLower(disk.serial);
   if (!serial.empty() && (serial == lower_id || serial == dashless || serial == lower_id.substr(0, 20) ||
                           serial == dashless.substr(0, 20))) {
     return VolumeMatch::kSerial;
   }
   if (!disk.wwid.empty() && dashless.size() >= 20 &&
-      WithoutDashes(Lower(disk.wwid)).find(dashless) != std::string::npos) {
+      WithoutDashes(AsciiLower(disk.wwid)).find(dashless) != std::string::npos) {
     return VolumeMatch::kWwn;
   }
   return VolumeMatch::kNone;
@@ -38,7 +34,7 @@ VolumeMatch MatchVolume(const Disk& disk, const std::string& id) {
 
 bool WwnMatches(const Disk& disk, const std::string& wwn) {
   if (wwn.empty() || disk.wwid.empty()) return false;
-  std::string hex = Lower(disk.wwid);
+  std::string hex = AsciiLower(disk.wwid);
   for (const std::string_view prefix : {"naa.", "eui.", "0x"}) {
     if (hex.starts_with(prefix)) hex = hex.substr(prefix.size());
   }

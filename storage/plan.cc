@@ -4,19 +4,14 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "agent/base/paths.h"
+#include "agent/base/text.h"
 #include "storage/fstab.h"
 
 namespace nodeboot::storage {
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 // vda < vdb < ... < vdz < vdaa: by length, then by name.
 bool DiskOrder(const Disk& a, const Disk& b) {
@@ -133,7 +128,7 @@ bool Matches(const Selector& selector, const PlannedDisk& planned) {
   if (attributes.kind != "evs") return false;
   const MatchLabels& match = selector.match;
   if (match.size_gib && static_cast<uint64_t>(*match.size_gib) << 30 != planned.disk.size_bytes) return false;
-  if (match.volume_type && Lower(*match.volume_type) != Lower(attributes.volume_type)) return false;
+  if (match.volume_type && AsciiLower(*match.volume_type) != AsciiLower(attributes.volume_type)) return false;
   if (match.encrypted && *match.encrypted != attributes.encrypted.value_or(false)) return false;
   if (match.cmk_id && *match.cmk_id != attributes.cmk_id) return false;
   return true;

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "agent/base/text.h"
+
 namespace nodeboot {
 namespace {
 
@@ -29,14 +31,6 @@ std::string QuoteWord(const std::string& word) {
   return quoted;
 }
 
-std::string_view Trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  const size_t begin = text.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
-
-// The first line that is not blank, trimmed; "" when there is none.
 // The first non-blank line of `text`, trimmed. A line that ends in ':' introduces what follows
 // ("error execution phase preflight: [preflight] Some fatal errors occurred:" and a tab-indented
 // "[ERROR FileAvailable--...]: ... already exists" under it, as kubeadm prints): the indented
@@ -48,7 +42,7 @@ std::string FirstNonBlankLine(std::string_view text) {
   while (!text.empty()) {
     const size_t end = text.find('\n');
     const std::string_view raw = text.substr(0, end);
-    const std::string_view line = Trim(raw);
+    const std::string_view line = TrimWhitespace(raw);
     if (first.empty()) {
       first = std::string(line);
     } else if (!line.empty()) {

@@ -48,6 +48,22 @@ class RunTest : public ::testing::Test {
   nlohmann::json State() { return nlohmann::json::parse(Slurp(root_.path() / "var/lib/nodeboot/state.json")); }
   std::string Marker() const { return (root_.path() / "marker").string(); }
 
+  // A script that says it started (the marker) and then holds its phase - and so the run and
+  // its lock - until the test lets it go (Go()): handshakes, not sleeps, order the test.
+  std::string HeldScript(const std::string& then = "") const {
+    return fmt::format("echo started > {}\nwhile [ ! -e {} ]; do sleep 0.02; done\n{}", Marker(), GoFile(), then);
+  }
+  std::string GoFile() const { return (root_.path() / "go").string(); }
+  void Go() const { std::ofstream(GoFile()) << "go\n"; }
+  // True once the held script has started (bounded: false after 30 s).
+  bool WaitUntilStarted() const {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(Marker()) && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::filesystem::exists(Marker());
+  }
+
   testing::TempDir root_;
   std::string instance_id_ = "i-0abc";
 };
@@ -178,17 +194,15 @@ TEST_F(RunTest, ScriptPastItsTimeoutIsKilledWithItsChildren) {
 }
 
 TEST_F(RunTest, SecondConcurrentRunExitsThree) {
-  const std::string started = (root_.path() / "started").string();
-  WriteConfig("touch " + started + "\nsleep 3\n");
+  WriteConfig(HeldScript());
   auto first = std::async(std::launch::async, [&] { return Run(); });
-  for (int i = 0; i < 100 && !std::filesystem::exists(started); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(std::filesystem::exists(started));
-  const auto second = Run();
+  ASSERT_TRUE(WaitUntilStarted());
+  const auto second = Run();  // the first one holds the lock until Go()
+  Go();
   EXPECT_EQ(second.exit_code, 3) << second.err;
   EXPECT_THAT(second.err, HasSubstr("another nodeboot run"));
   EXPECT_EQ(first.get().exit_code, 0);
+  EXPECT_EQ(Slurp(Marker()), "started\n");  // the second run ran nothing
 }
 
 TEST_F(RunTest, DryRunRunsAndWritesNothing) {
@@ -286,20 +300,20 @@ TEST_F(RunTest, StatusShowsTheLastRun) {
 // `status --wait` (SPEC §1): blocks while a run is in progress, then prints the status and
 // exits with the run's exit code, as `cloud-init status --wait` does.
 TEST_F(RunTest, StatusWaitBlocksUntilTheRunEndsAndExitsWithItsCode) {
-  WriteConfig("sleep 2\nexit 3\n");
-  const auto started = std::chrono::steady_clock::now();
+  WriteConfig(HeldScript("exit 3\n"));
   auto run = std::async(std::launch::async, [this] { return Run(); });
-  // The run holds the lock once it has started; wait for its state to say so.
-  while (!std::filesystem::exists(root_.path() / "var/lib/nodeboot/state.json") &&
-         std::chrono::steady_clock::now() - started < std::chrono::seconds(10)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  const auto waited = RunNodeboot({"status", "--root", root_.path().string(), "--wait"});
-  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(WaitUntilStarted());
+  auto waiting = std::async(std::launch::async, [this] {
+    return RunNodeboot({"status", "--root", root_.path().string(), "--wait"});
+  });
+  // It waits while the run is held (it polls once a second: give it more than one poll)...
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(1500)), std::future_status::timeout);
+  Go();
+  // ... and answers once the run is over, with the run's code.
+  const auto waited = waiting.get();
   EXPECT_EQ(run.get().exit_code, 10);
   EXPECT_EQ(waited.exit_code, 10) << waited.out << waited.err;
   EXPECT_THAT(waited.out, HasSubstr("result failed  exit code 10"));
-  EXPECT_GE(took, std::chrono::seconds(2));  // it did wait for the script
   const auto json = RunNodeboot({"status", "--root", root_.path().string(), "--wait", "--output", "json"});
   EXPECT_EQ(json.exit_code, 10);
   EXPECT_EQ(nlohmann::json::parse(json.out)["lastRun"]["exitCode"], 10);
@@ -309,17 +323,12 @@ TEST_F(RunTest, StatusWaitBlocksUntilTheRunEndsAndExitsWithItsCode) {
 
 // `status` during a run (SPEC §1: "the one in progress: its current phase and step").
 TEST_F(RunTest, StatusShowsThePhaseAndTheStepOfARunInProgress) {
-  const auto go = root_.path() / "go";
-  WriteConfig(fmt::format("echo started > {}\nwhile [ ! -e {} ]; do sleep 0.05; done\n", Marker(), go.string()));
+  WriteConfig(HeldScript());
   auto run = std::async(std::launch::async, [this] { return Run(); });
-  const auto started = std::chrono::steady_clock::now();
-  while (!std::filesystem::exists(Marker()) && std::chrono::steady_clock::now() - started < std::chrono::seconds(20)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(std::filesystem::exists(Marker())) << "the script did not start";
+  ASSERT_TRUE(WaitUntilStarted()) << "the script did not start";
   const auto text = RunNodeboot({"status", "--root", root_.path().string()});
   const auto json = RunNodeboot({"status", "--root", root_.path().string(), "--output", "json"});
-  std::ofstream(go.string()) << "go\n";
+  Go();
   ASSERT_EQ(run.get().exit_code, 0);
 
   EXPECT_EQ(text.exit_code, 0) << text.err;
