@@ -13,6 +13,7 @@
 
 #include "agent/base/base64.h"
 #include "agent/base/http_client.h"
+#include "agent/base/lock.h"
 #include "tests/report/task_server.h"
 #include "tests/support/phase_record.h"
 #include "tests/support/process.h"
@@ -245,6 +246,38 @@ TEST_F(ReportTest, ServerDownKeepsTheReportInTheOutboxUntilAFlushDeliversIt) {
   EXPECT_THAT(OutboxFiles(), ElementsAre());
   EXPECT_EQ(State()["lastRun"]["report"]["status"], "delivered");
   EXPECT_EQ(Nodeboot({"report", "--flush"}).exit_code, 0);  // empty outbox
+}
+
+// README "Report": `report --flush` exits 2 when reports wait but the config cannot send them
+// (no task.url, or invalid) and 3 while a run holds the lock; each time the report stays.
+TEST_F(ReportTest, FlushExitsTwoWithoutAUsableConfigAndThreeUnderTheLockAndKeepsTheReport) {
+  url_ = "http://127.0.0.1:9/unreachable";
+  WriteConfig("true\n", /*delivery_seconds=*/0);
+  ASSERT_EQ(Run().exit_code, 0);
+  const std::string run_id = State()["lastRun"]["runId"];
+  ASSERT_THAT(OutboxFiles(), ElementsAre(run_id + ".json"));
+  const std::string config = Slurp(root_.path() / "etc/nodeboot/config.yaml");
+
+  root_.Write("etc/nodeboot/config.yaml", "node: {name: worker-1, instanceId: i-0abc}\n");  // no task
+  const auto no_task = Nodeboot({"report", "--flush"});
+  EXPECT_EQ(no_task.exit_code, 2) << no_task.err;
+  EXPECT_THAT(OutboxFiles(), ElementsAre(run_id + ".json"));
+
+  root_.Write("etc/nodeboot/config.yaml", "task: {id: t, url: 42}\n");  // invalid
+  const auto invalid = Nodeboot({"report", "--flush"});
+  EXPECT_EQ(invalid.exit_code, 2) << invalid.err;
+  EXPECT_THAT(OutboxFiles(), ElementsAre(run_id + ".json"));
+
+  root_.Write("etc/nodeboot/config.yaml", config);
+  {
+    auto held = RunLock::Acquire(root_.path() / "run/nodeboot.lock");  // as a run in progress holds it
+    ASSERT_TRUE(held) << held.error().message;
+    const auto locked = Nodeboot({"report", "--flush"});
+    EXPECT_EQ(locked.exit_code, 3) << locked.err;
+    EXPECT_THAT(OutboxFiles(), ElementsAre(run_id + ".json"));
+  }
+  EXPECT_EQ(Nodeboot({"report", "--flush"}).exit_code, 1);  // free again: tried, still unreachable
+  EXPECT_THAT(OutboxFiles(), ElementsAre(run_id + ".json"));
 }
 
 TEST_F(ReportTest, DryRunSendsNothing) {
