@@ -205,6 +205,25 @@ TEST_F(RunTest, SecondConcurrentRunExitsThree) {
   EXPECT_EQ(Slurp(Marker()), "started\n");  // the second run ran nothing
 }
 
+// README "Configuration decisions": an explicit --config is a path on this machine; an absolute
+// one that does not exist here is looked up under --root too.
+TEST_F(RunTest, AnAbsoluteConfigMissingHereIsLookedUpUnderTheRoot) {
+  const std::string config = "/etc/nodeboot/run-test-elsewhere.yaml";
+  ASSERT_FALSE(std::filesystem::exists(config));
+  root_.Write(config.substr(1),
+              "node: {name: worker-7, instanceId: i-0abc}\nnodeTemplate:\n  extendParam:\n"
+              "    alpha.cce/preInstall: " +
+                  EncodeBase64("echo hi >> " + Marker() + "\n") + "\n");
+  const auto run = Run({"--config", config});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(State()["node"], "worker-7");
+  EXPECT_EQ(Slurp(Marker()), "hi\n");
+  // Not under the root either: exit 2, naming the path.
+  const auto missing = Run({"--config", "/etc/nodeboot/run-test-nowhere.yaml"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("run-test-nowhere.yaml"));
+}
+
 TEST_F(RunTest, DryRunRunsAndWritesNothing) {
   WriteConfig("echo pre >> " + Marker() + "\n");
   const auto result = Run({"--dry-run"});
