@@ -400,6 +400,13 @@ TEST(Plan, DockerRuntimeAndXfs) {
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(plan->groups[0].volumes[0].mount_point, "/var/lib/docker");
   EXPECT_THAT(Commands(*plan), ::testing::Contains("mkfs.xfs"));
+  EXPECT_THAT(Commands(*plan), ::testing::Not(::testing::Contains("mkfs.ext4")));
+  // The fstab lines name the filesystem that was made (mount at boot reads it), with fsck
+  // pass 0: xfs is checked by mounting it (fsck.xfs does nothing).
+  EXPECT_EQ(
+      NewFstab(*plan),
+      "# nodeboot: vgpaas/dockersys\n/dev/mapper/vgpaas-dockersys /var/lib/docker xfs defaults 0 0\n"
+      "# nodeboot: vgpaas/kubernetes\n/dev/mapper/vgpaas-kubernetes /mnt/paas/kubernetes/kubelet xfs defaults 0 0\n");
 }
 
 TEST(Plan, HostileTargetsAndForeignFstabLinesAreRefusedBeforeAnyStep) {
