@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/spec.h"
+
 namespace nodeboot::storage {
 
 // How the disk is attached, by its kernel name (storage/disk_identity.h): vd* virtio-blk, sd*
@@ -48,8 +50,8 @@ struct Disk {
 
 // A disk with what the cloud says about it.
 struct DiskAttributes {
-  std::string kind = "local";  // "evs" or "local"
-  std::string volume_type;     // SAS, SSD, ... ("" for local disks)
+  StorageType kind = StorageType::kLocal;
+  std::string volume_type;  // SAS, SSD, ... ("" for local disks)
   std::optional<bool> encrypted;
   std::string cmk_id;
   std::string source;  // how it was matched: "disks[0] by serial", "dataVolumes[1] by size", ""

@@ -47,13 +47,14 @@ DiskAttributes Classify(const Disk& disk, const Inventory& inventory) {
     VolumeMatch match = MatchVolume(disk, volume.id);
     if (match == VolumeMatch::kNone && WwnMatches(disk, volume.wwn)) match = VolumeMatch::kWwn;
     if (match == VolumeMatch::kNone) continue;
-    return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id,
+    return {StorageType::kEvs, volume.volume_type, volume.encrypted, volume.cmk_id,
             fmt::format("disks[{}] by {}", i, match == VolumeMatch::kSerial ? "serial" : "WWN")};
   }
   for (size_t i = 0; i < inventory.data_volumes.size(); ++i) {
     const auto& volume = inventory.data_volumes[i];
     if (volume.size_gib <= 0 || static_cast<uint64_t>(volume.size_gib) << 30 != disk.size_bytes) continue;
-    return {"evs", volume.volume_type, volume.encrypted, volume.cmk_id, fmt::format("dataVolumes[{}] by size", i)};
+    return {StorageType::kEvs, volume.volume_type, volume.encrypted, volume.cmk_id,
+            fmt::format("dataVolumes[{}] by size", i)};
   }
   return {};
 }

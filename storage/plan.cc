@@ -122,10 +122,10 @@ void JudgeUsability(PlannedDisk& planned, const Observations& observed, const st
 bool Matches(const Selector& selector, const PlannedDisk& planned) {
   const DiskAttributes& attributes = planned.attributes;
   if (selector.type == StorageType::kLocal) {
-    if (attributes.kind != "local") return false;
+    if (attributes.kind != StorageType::kLocal) return false;
     return !selector.match.rotational || *selector.match.rotational == planned.disk.rotational;
   }
-  if (attributes.kind != "evs") return false;
+  if (attributes.kind != StorageType::kEvs) return false;
   const MatchLabels& match = selector.match;
   if (match.size_gib && static_cast<uint64_t>(*match.size_gib) << 30 != planned.disk.size_bytes) return false;
   if (match.volume_type && AsciiLower(*match.volume_type) != AsciiLower(attributes.volume_type)) return false;

@@ -23,7 +23,8 @@ void LogDecisions(const Plan& plan) {
       log::Info("storage: {} {}", disk.disk.device, disk.reason);
     } else if (!disk.selector.empty()) {
       log::Info("storage: {} ({} GiB, {}{}{}) taken by selector {}{}", disk.disk.device, GiB(disk.disk.size_bytes),
-                disk.attributes.kind, disk.attributes.volume_type.empty() ? "" : " " + disk.attributes.volume_type,
+                Name(disk.attributes.kind),
+                disk.attributes.volume_type.empty() ? "" : " " + disk.attributes.volume_type,
                 disk.attributes.source.empty() ? "" : ", " + disk.attributes.source, disk.selector,
                 disk.adopted ? " (already a nodeboot PV)" : "");
     } else if (disk.usable) {

@@ -36,7 +36,7 @@ nlohmann::json PlanJson(const storage::Plan& plan) {
     disks.push_back({{"device", disk.disk.device},
                      {"serial", disk.disk.serial},
                      {"sizeBytes", disk.disk.size_bytes},
-                     {"kind", disk.attributes.kind},
+                     {"kind", storage::Name(disk.attributes.kind)},
                      {"usable", disk.usable},
                      {"reason", disk.reason},
                      {"selector", disk.selector},
@@ -133,7 +133,7 @@ int PrintPlan(const std::string& root, const std::string& config_path, bool json
                                 : disk.reason.empty()   ? "selector " + disk.selector
                                                         : "selector " + disk.selector + ": " + disk.reason;
     fmt::print("disk {} {} GiB {} serial={}: {}\n", disk.disk.device, storage::GiB(disk.disk.size_bytes),
-               disk.attributes.kind, disk.disk.serial, verdict);
+               storage::Name(disk.attributes.kind), disk.disk.serial, verdict);
   }
   for (const auto& group : plan->groups) {
     fmt::print("group {} on {} ({} extents{})\n", group.name, fmt::join(group.devices, ", "), group.extents,

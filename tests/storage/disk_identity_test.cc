@@ -221,9 +221,9 @@ TEST(DiskIdentityInventory, VirtioMatchesTheFirst20CharactersWithOrWithoutDashes
   EXPECT_EQ(Classify(sys.Read("vda"), inventory).source, "disks[0] by serial");
   const DiskAttributes b = Classify(sys.Read("vdb"), inventory);
   EXPECT_EQ(b.source, "disks[0] by serial");
-  EXPECT_EQ(b.kind, "evs");
+  EXPECT_EQ(b.kind, StorageType::kEvs);
   EXPECT_EQ(b.volume_type, "SSD");
-  EXPECT_EQ(Classify(sys.Read("vdc"), inventory).kind, "local");
+  EXPECT_EQ(Classify(sys.Read("vdc"), inventory).kind, StorageType::kLocal);
 }
 
 TEST(DiskIdentityInventory, VirtioScsiMatchesTheWholeIdInPage80) {
@@ -231,7 +231,7 @@ TEST(DiskIdentityInventory, VirtioScsiMatchesTheWholeIdInPage80) {
   sys.Write("sda", "device/vpd_pg80", kQemuScsiPage80);
   sys.Write("sda", "device/vpd_pg83", kQemuScsiPage83);
   const DiskAttributes attributes = Classify(sys.Read("sda"), OneVolume(kVolumeId, "SSD"));
-  EXPECT_EQ(attributes.kind, "evs");
+  EXPECT_EQ(attributes.kind, StorageType::kEvs);
   EXPECT_EQ(attributes.volume_type, "SSD");
   EXPECT_EQ(attributes.source, "disks[0] by serial");
   // Upper case, without dashes, or cut to 20 characters: the same volume.
@@ -256,7 +256,7 @@ TEST(DiskIdentityInventory, PassthroughScsiMatchesAWwnThatCarriesTheId) {
   sys.Write("sda", "device/vpd_pg80", "\x00\x80\x00\x14"s + "    21A0F3C8E95D0042");
   sys.Write("sda", "device/wwid", "eui.5a2b3c4d1e2f4a5b8c9d0e1f2a3b4c5d\n");
   const DiskAttributes attributes = Classify(sys.Read("sda"), OneVolume(kVolumeId, "SAS"));
-  EXPECT_EQ(attributes.kind, "evs");
+  EXPECT_EQ(attributes.kind, StorageType::kEvs);
   EXPECT_EQ(attributes.source, "disks[0] by WWN");
   EXPECT_EQ(attributes.volume_type, "SAS");
 }
@@ -269,7 +269,7 @@ TEST(DiskIdentityInventory, AnNaaWwnCannotHoldAWholeUuidAndAPartDoesNotMatch) {
   disk.serial = "21A0F3C8E95D0042";
   disk.wwid = "naa.68886035a2b3c4d1e2f4a5b8c9d0e1f2";
   EXPECT_EQ(MatchVolume(disk, kVolumeId), VolumeMatch::kNone);
-  EXPECT_EQ(Classify(disk, OneVolume(kVolumeId, "SAS")).kind, "local");
+  EXPECT_EQ(Classify(disk, OneVolume(kVolumeId, "SAS")).kind, StorageType::kLocal);
   // An id the WWN does carry whole (here a 24-character one) matches it.
   EXPECT_EQ(MatchVolume(disk, "5a2b3c4d-1e2f4a5b-8c9d0e1f"), VolumeMatch::kWwn);
   // Ids under 20 characters never match a WWN, so that they cannot match by chance.
@@ -288,7 +288,7 @@ TEST(DiskIdentityInventory, NvmeMatchesItsSerialNumber) {
   const DiskAttributes first = Classify(sys.Read("nvme0n1"), inventory);
   EXPECT_EQ(first.source, "disks[0] by serial");
   EXPECT_EQ(first.volume_type, "SAS");
-  EXPECT_EQ(Classify(sys.Read("nvme1n1"), inventory).kind, "local");
+  EXPECT_EQ(Classify(sys.Read("nvme1n1"), inventory).kind, StorageType::kLocal);
 }
 
 TEST(DiskIdentityInventory, NvmeNamespaceUuidCarriesTheId) {
@@ -308,13 +308,13 @@ TEST(DiskIdentityInventory, ScsiMatchesTheConfiguredWwn) {
   SysBlock sys;
   sys.Write("sda", "device/wwid", "naa.6888603000008b32fa16688d09368506\n");
   Inventory inventory = OneVolume(kVolumeId, "SSD");
-  EXPECT_EQ(Classify(sys.Read("sda"), inventory).kind, "local");  // the UUID is not in an NAA
+  EXPECT_EQ(Classify(sys.Read("sda"), inventory).kind, StorageType::kLocal);  // the UUID is not in an NAA
   inventory.disks[0].wwn = "6888603000008b32fa16688d09368506";
   const DiskAttributes attributes = Classify(sys.Read("sda"), inventory);
   EXPECT_EQ(attributes.source, "disks[0] by WWN");
   EXPECT_EQ(attributes.volume_type, "SSD");
   inventory.disks[0].wwn = "6888603000008b32fa16688d09368507";  // one digit off
-  EXPECT_EQ(Classify(sys.Read("sda"), inventory).kind, "local");
+  EXPECT_EQ(Classify(sys.Read("sda"), inventory).kind, StorageType::kLocal);
 }
 
 }  // namespace

@@ -91,7 +91,7 @@ TEST(Plan, DefaultCceLayoutOnOneDisk) {
   EXPECT_EQ(group.volumes[1].extents, 2559);
   EXPECT_EQ(group.volumes[1].mount_point, "/mnt/paas/kubernetes/kubelet");
   EXPECT_EQ(plan->disks[0].selector, "cceUse");
-  EXPECT_EQ(plan->disks[0].attributes.kind, "evs");
+  EXPECT_EQ(plan->disks[0].attributes.kind, StorageType::kEvs);
   EXPECT_EQ(Argvs(*plan)[0], (std::vector<std::string>{"vgcreate", "--addtag", "nodeboot", "--physicalextentsize", "4m",
                                                        "vgpaas", "/dev/vdb", "--devices", "/dev/vdb"}));
   EXPECT_EQ(Argvs(*plan)[1], (std::vector<std::string>{"lvcreate", "--addtag", "nodeboot", "--name", "dockersys",
@@ -184,7 +184,7 @@ TEST(Plan, MatchLabelsAreLooseAndTypeIsCaseInsensitive) {
   auto plan = BuildPlan(input, observed, "");
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_THAT(plan->groups[0].devices, ElementsAre("/dev/vdc"));
-  EXPECT_EQ(plan->disks[0].attributes.kind, "local");  // vdb matched nothing
+  EXPECT_EQ(plan->disks[0].attributes.kind, StorageType::kLocal);  // vdb matched nothing
   EXPECT_EQ(plan->disks[2].attributes.volume_type, "SAS");
 }
 
