@@ -73,10 +73,7 @@ Status RunCommand(const Step& step, const std::vector<std::string>& argv, ApplyC
   auto result = context.runner.Run(command);
   if (!result) return CommandFailed(step, argv, result.error().message);
   if (!result->ok()) {
-    return CommandFailed(
-        step, argv,
-        fmt::format("{}: {}", result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
-                    result->FirstErrorLine()));
+    return CommandFailed(step, argv, DescribeFailure(command, *result));
   }
   return Ok();
 }

@@ -37,10 +37,7 @@ Result<LvmState> Lvm::Report() {
                  exit_code::kStorageCommandFailed};
   }
   if (!result->ok()) {
-    return Error{"NB-STORAGE-COMMAND-FAILED",
-                 fmt::format("lvm fullreport: {}: {}",
-                             result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
-                             result->FirstErrorLine()),
+    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("lvm fullreport: {}", DescribeFailure(command, *result)),
                  exit_code::kStorageCommandFailed};
   }
   return ParseLvmFullReport(result->out);
@@ -82,10 +79,7 @@ Status Lvm::Run(std::vector<std::string> argv, const std::string& what) {
                  exit_code::kStorageCommandFailed};
   }
   if (!result->ok()) {
-    return Error{"NB-STORAGE-COMMAND-FAILED",
-                 fmt::format("{} ({}): {}: {}", name, what,
-                             result->timed_out ? "timed out" : fmt::format("exit {}", result->exit_code),
-                             result->FirstErrorLine()),
+    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("{} ({}): {}", name, what, DescribeFailure(command, *result)),
                  exit_code::kStorageCommandFailed};
   }
   return Ok();

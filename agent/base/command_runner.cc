@@ -2,8 +2,12 @@
 // quotes, and the dry-run runner. The real runner is in command_runner_posix.cc.
 #include "agent/base/command_runner.h"
 
+#include <fmt/format.h>
+
+#include <chrono>
 #include <utility>
 
+#include "agent/base/shutdown.h"
 #include "agent/base/text.h"
 
 namespace nodeboot {
@@ -89,6 +93,16 @@ std::string CommandResult::FirstErrorLine() const {
   std::string line = FirstNonBlankLine(err);
   if (line.empty()) line = FirstNonBlankLine(out);
   return line;
+}
+
+std::string DescribeFailure(const Command& command, const CommandResult& result) {
+  if (result.timed_out) {
+    return fmt::format("timed out after {} s; its process group was killed",
+                       std::chrono::duration_cast<std::chrono::seconds>(command.timeout).count());
+  }
+  if (result.stopped_by != 0) return fmt::format("stopped: nodeboot got {}", SignalName(result.stopped_by));
+  const std::string first = result.FirstErrorLine();
+  return first.empty() ? fmt::format("exit {}", result.exit_code) : fmt::format("exit {}: {}", result.exit_code, first);
 }
 
 std::unique_ptr<CommandRunner> MakeDryRunCommandRunner(CommandRunner& real,

@@ -51,6 +51,12 @@ struct CommandResult {
   std::string FirstErrorLine() const;
 };
 
+// Why `result` of `command` is not ok(), in the words every error message uses:
+// "timed out after 900 s; its process group was killed", "stopped: nodeboot got SIGTERM", or
+// "exit 5: <FirstErrorLine>" ("exit 5" alone when the command printed nothing). Without the
+// argv: each caller names the command its own way (masked, shortened, with its purpose).
+std::string DescribeFailure(const Command& command, const CommandResult& result);
+
 class CommandRunner {
  public:
   virtual ~CommandRunner() = default;

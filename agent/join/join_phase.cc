@@ -75,13 +75,7 @@ Result<std::string> RunCommand(run::PhaseContext& context, std::vector<std::stri
   const std::string shown = FormatArgv(command.argv);
   auto result = context.runner.Run(command);
   if (!result) return JoinFailed(fmt::format("{}: {}", shown, result.error().message));
-  if (result->timed_out) {
-    return JoinFailed(fmt::format("{}: timed out after {} s; its process group was killed", shown, timeout.count()));
-  }
-  if (result->exit_code != 0) {
-    const std::string first = result->FirstErrorLine();
-    return JoinFailed(fmt::format("{}: exit {}{}{}", shown, result->exit_code, first.empty() ? "" : ": ", first));
-  }
+  if (!result->ok()) return JoinFailed(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
   return std::move(result->out);
 }
 

@@ -16,11 +16,7 @@ Result<CommandResult> Systemctl(const UnitControl& control, std::vector<std::str
   const std::string shown = FormatArgv(command.argv);
   auto result = control.runner.Run(command);
   if (!result) return UnitError(fmt::format("{}: {}", shown, result.error().message));
-  if (result->timed_out) return UnitError(fmt::format("{}: timed out after 30 s", shown));
-  if (result->exit_code != 0) {
-    const std::string first = result->FirstErrorLine();
-    return UnitError(fmt::format("{}: exit {}{}{}", shown, result->exit_code, first.empty() ? "" : ": ", first));
-  }
+  if (!result->ok()) return UnitError(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
   return result;
 }
 

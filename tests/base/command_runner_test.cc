@@ -304,6 +304,26 @@ TEST(CommandResult, FirstErrorLinePrefersStderr) {
   EXPECT_EQ(CommandResult{}.FirstErrorLine(), "");
 }
 
+// The one description of a failed command every error message uses.
+TEST(CommandResult, DescribeFailureSaysHowTheCommandFailed) {
+  Command command;
+  command.argv = {"lvm", "vgcreate", "vgpaas"};
+  command.timeout = std::chrono::seconds(300);
+  const auto result = [](int exit_code, std::string err, bool timed_out = false, int stopped_by = 0) {
+    CommandResult r;
+    r.exit_code = exit_code;
+    r.err = std::move(err);
+    r.timed_out = timed_out;
+    r.stopped_by = stopped_by;
+    return r;
+  };
+  EXPECT_EQ(DescribeFailure(command, result(5, "  Device /dev/vdb excluded by a filter.\n")),
+            "exit 5: Device /dev/vdb excluded by a filter.");
+  EXPECT_EQ(DescribeFailure(command, result(3, "")), "exit 3");
+  EXPECT_EQ(DescribeFailure(command, result(137, "", true)), "timed out after 300 s; its process group was killed");
+  EXPECT_EQ(DescribeFailure(command, result(143, "", false, 15)), "stopped: nodeboot got SIGTERM");
+}
+
 // A first line that introduces a list (kubeadm's preflight) carries the list's first lines.
 TEST(CommandResult, FirstErrorLineKeepsTheListItIntroduces) {
   const std::string kubeadm =
