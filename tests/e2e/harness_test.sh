@@ -3,7 +3,7 @@
 # Tests the VM harness itself (scripts/vm/run.sh), from the host: exit codes, stdout/stderr,
 # environment, working directory, argument quoting, disks and serials on each bus (virtio-blk,
 # virtio-scsi, NVMe) and their usage errors, module auto-loading, loopback, isolation of guest
-# writes, --timeout and SIGTERM. Four boots.
+# writes, --timeout (qemu's and the guest watchdog's) and SIGTERM. Five boots.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -107,6 +107,17 @@ rc=0
 "$run" --timeout 8 -- sleep 600 >"$work/out3" 2>"$work/err3" || rc=$?
 check "timeout gives 124" [ "$rc" = 124 ]
 check "timeout is prompt" [ $((SECONDS - start)) -lt 30 ]
+
+# 3b. A job still running 30 s before the timeout: the guest says what each process is doing
+# (here: sleep, asleep in the kernel), then the job stops with 124, before qemu would be killed.
+start=$SECONDS
+rc=0
+"$run" --timeout 60 -- bash -c 'echo started; sleep 600' >"$work/out3b" 2>"$work/err3b" || rc=$?
+check "stuck job gives 124" [ "$rc" = 124 ]
+check "its output so far is kept" grep -qx started "$work/out3b"
+check "the stuck process is named" grep -qE '^pid [0-9]+ S wchan=[a-z_]+ sleep 600 $' "$work/err3b"
+check "the harness says it timed out" grep -q 'run.sh: timed out after 60 s; the job was stopped' "$work/err3b"
+check "stopped by the guest, before qemu's kill" [ $((SECONDS - start)) -lt 55 ]
 
 # 4. SIGTERM stops the VM and removes the temp files.
 mkdir "$work/t4"
