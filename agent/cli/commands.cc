@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/base/base64.h"
-#include "agent/base/http_client.h"
 #include "agent/base/lock.h"
 #include "agent/base/logging.h"
 #include "agent/base/paths.h"
@@ -26,9 +25,11 @@
 #include "agent/report/excerpt.h"
 #include "agent/report/flush.h"
 #include "agent/run/bootstrap.h"
+#include "agent/run/plan_command.h"
+#include "agent/run/report_step.h"
 #include "agent/run/seal.h"
 #include "agent/run/state.h"
-#include "agent/run/storage_phase.h"
+#include "agent/run/status.h"
 #include "agent/run/support_bundle.h"
 
 namespace nodeboot::cli {
@@ -69,7 +70,7 @@ int Validate(const HostOptions& options, const std::string& output) {
   return exit_code::kInvalidConfig;
 }
 
-int Run(const RunOptions& options) {
+int Run(const RunOptions& options, run::Host& host) {
   run::BootstrapOptions bootstrap;
   bootstrap.root = options.host.root;
   bootstrap.config = options.host.config;
@@ -78,19 +79,16 @@ int Run(const RunOptions& options) {
   bootstrap.repair = options.repair;
   bootstrap.rerun_scripts = options.rerun_scripts;
   bootstrap.dry_run = options.dry_run;
-  return run::Bootstrap(bootstrap);
+  return run::Bootstrap(bootstrap, host);
 }
-int Plan(const HostOptions& options, const std::string& output) {
-  return run::PrintPlan(options.root, options.config, output == "json");
+int Plan(const HostOptions& options, const std::string& output, run::Host& host) {
+  return run::PrintPlan(options.root, options.config, output == "json", host);
 }
 int Status(const HostOptions& options, const std::string& output, bool wait) {
   return run::PrintStatus(options.root, output == "json", wait);
 }
 
-// Exit 0 when no report waits in the outbox afterwards (refused ones are set aside, listed,
-// and do not count); 1 when some still wait or the outbox could not be read or written; 2 when
-// reports wait but the config is invalid or has no task.url; 3 when a run holds the lock.
-int ReportFlush(const HostOptions& options, const std::string& output) {
+int ReportFlush(const HostOptions& options, const std::string& output, run::Host& host) {
   const Paths paths(options.root);
   const report::Outbox outbox(paths.Host(Paths::kOutboxDir));
   // --output json: the counts and the reports set aside, once the outcome is known (not when
@@ -143,30 +141,11 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
   }
   log::Init({.to_stderr = true, .file = paths.Host(Paths::kLogFile), .to_system_log = options.root == "/"});
   log::SetSecrets(WithBase64Forms(loaded.config.SecretValues()));
-  auto client = MakeCurlHttpClient();
-  const auto flushed = report::FlushOutbox(outbox, *client, report::TargetFromConfig(task, paths),
-                                           report::PolicyFromConfig(task), report::RealDeliveryClock());
+  const auto flushed = report::FlushOutbox(outbox, host.http, report::TargetFromConfig(task, paths),
+                                           report::PolicyFromConfig(task), host.delivery_clock);
   for (const auto& problem : flushed.problems) log::Error("report: {}", problem);
-
   // `status` shows whether the last run's report arrived: tell it when this flush sent it.
-  auto state = run::ReadState(paths);
-  if (state && *state && (*state)->last_run) {
-    run::RunRecord& last = *(*state)->last_run;
-    if (auto it = flushed.by_run.find(last.run_id); it != flushed.by_run.end()) {
-      if (it->second.outcome == report::DeliveryOutcome::kDelivered) {
-        last.report = {run::ReportStatus::kDelivered,
-                       Redactor(loaded.config.SecretValues())
-                           .Redact(fmt::format("delivered to {} by `nodeboot report --flush`", task.url))};
-      } else if (it->second.outcome == report::DeliveryOutcome::kRejected) {
-        last.report = {
-            run::ReportStatus::kFailed,
-            Redactor(loaded.config.SecretValues()).Redact(fmt::format("refused, not retried: {}", it->second.detail))};
-      }
-      if (auto saved = run::SaveState(paths, **state); !saved) {
-        log::Error("state: {}", saved.error().message);
-      }
-    }
-  }
+  run::RecordFlushedReports(paths, outbox, flushed, task.url, Redactor(loaded.config.SecretValues()));
   if (Json(output)) {
     print_json(flushed.delivered, flushed.rejected, static_cast<size_t>(flushed.pending));
   } else {
@@ -175,7 +154,7 @@ int ReportFlush(const HostOptions& options, const std::string& output) {
   return flushed.pending == 0 && flushed.problems.empty() ? exit_code::kOk : exit_code::kInternal;
 }
 
-int Logs(const HostOptions& options, int lines, const std::string& output) {
+int Logs(const HostOptions& options, int lines, const std::string& output, run::Host& host) {
   const Paths paths(options.root);
   report::ExcerptLimits limits;
   limits.max_lines = static_cast<size_t>(lines);
@@ -185,9 +164,8 @@ int Logs(const HostOptions& options, int lines, const std::string& output) {
     const run::RunRecord& last = *(*state)->last_run;
     if (const run::PhaseRecord* failed = last.FailedPhase()) step_output = failed->output;
   }
-  auto runner = MakeRealCommandRunner();
   report::ExcerptStats stats;
-  std::vector<std::string> system = report::SystemLogLines(paths, runner.get(), limits, &stats);
+  std::vector<std::string> system = report::SystemLogLines(paths, &host.runner, limits, &stats);
   // Mask what a report would mask: the secrets of the config, when it can be read.
   const auto loaded = config::LoadConfig(paths, config::ConfigFile(paths, ""));
   const ThoroughRedactor redactor(loaded.ok() ? loaded.config.SecretValues() : std::vector<std::string>());
@@ -261,18 +239,17 @@ int Clean(const HostOptions& options, bool force, bool dry_run, const std::strin
   return sealed.exit_code;
 }
 
-int Collect(const HostOptions& options, const std::string& output_file) {
+int Collect(const HostOptions& options, const std::string& output_file, run::Host& host) {
   const Paths paths(options.root);
   run::SupportBundleOptions bundle;
   bundle.output_file = output_file;
   std::error_code ec;
   bundle.self_binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   if (ec) bundle.self_binary = "nodeboot";
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0) bundle.hostname = host;
+  char hostname[256] = {};
+  if (::gethostname(hostname, sizeof hostname - 1) == 0) bundle.hostname = hostname;
   bundle.now = std::chrono::system_clock::now();
-  auto runner = MakeRealCommandRunner();
-  const auto written = run::WriteSupportBundle(paths, bundle, *runner);
+  const auto written = run::WriteSupportBundle(paths, bundle, host.runner);
   if (!written) {
     fmt::print(stderr, "nodeboot collect: {}\n", written.error().message);
     return exit_code::kInternal;

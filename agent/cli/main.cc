@@ -1,5 +1,6 @@
-// nodeboot: the node bootstrap agent. This file only maps the command line (SPEC §1) onto the
-// command functions; it holds the last safety net for anything a library threw.
+// nodeboot: the node bootstrap agent. This file maps the command line (SPEC §1) onto the
+// command functions, builds the real host they act on (once), and holds the last safety net
+// for anything a library threw.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -7,6 +8,7 @@
 
 #include "agent/base/result.h"
 #include "agent/cli/commands.h"
+#include "agent/cli/real_host.h"
 #include "agent/run/phases.h"
 
 namespace {
@@ -140,14 +142,18 @@ int Main(int argc, char** argv) {
       collect_file = absolute.lexically_normal().string();
   }
 
-  if (*run_cmd) return nodeboot::cli::Run(run);
+  // The real side effects, built once; what they load (libcurl, libsystemd) is loaded on first
+  // use. Only `run` turns stop signals into values.
+  nodeboot::cli::RealHost real(/*stoppable=*/static_cast<bool>(*run_cmd));
+  nodeboot::run::Host& host = real.host();
+  if (*run_cmd) return nodeboot::cli::Run(run, host);
   if (*validate_cmd) return nodeboot::cli::Validate(validate, validate_output);
-  if (*plan_cmd) return nodeboot::cli::Plan(plan, plan_output);
+  if (*plan_cmd) return nodeboot::cli::Plan(plan, plan_output, host);
   if (*status_cmd) return nodeboot::cli::Status(status, status_output, status_wait);
-  if (*report_cmd) return nodeboot::cli::ReportFlush(report, report_output);
-  if (*logs_cmd) return nodeboot::cli::Logs(logs, lines, logs_output);
+  if (*report_cmd) return nodeboot::cli::ReportFlush(report, report_output, host);
+  if (*logs_cmd) return nodeboot::cli::Logs(logs, lines, logs_output, host);
   if (*clean_cmd) return nodeboot::cli::Clean(clean, clean_force, clean_dry_run, clean_output);
-  if (*collect_cmd) return nodeboot::cli::Collect(collect, collect_file);
+  if (*collect_cmd) return nodeboot::cli::Collect(collect, collect_file, host);
   if (*explain_cmd) return nodeboot::cli::Explain(explain_input, explain_output);
   if (*version_cmd) return nodeboot::cli::Version(version_output);
   return nodeboot::exit_code::kInvalidConfig;

@@ -283,7 +283,7 @@ class JoinPhase : public run::Phase {
     JoinSettings settings = SettingsFor(context.config, node_name);
     NodeExpectations expected{node_name, settings.labels, settings.taints, settings.max_pods, 0};
     if (with_kubeadm) expected.pods_per_core = KubeadmPodsPerCore(context.paths, notes);
-    auto http = environment_.make_http();
+    HttpClient& http = context.http;
     const Paths& paths = context.paths;
     const CredentialsSource credentials = [&paths] { return KubeletCredentials(paths); };
     const UnitControl units{
@@ -292,7 +292,7 @@ class JoinPhase : public run::Phase {
 
     const bool joined_before = fs::exists(paths.Host(kKubeletKubeconfigPath));
     if (joined_before) {
-      const NodeObservation seen = LookAtNode(*http, credentials(), expected, kProbeTimeout);
+      const NodeObservation seen = LookAtNode(http, credentials(), expected, kProbeTimeout);
       if (seen.ready_as_asked()) {
         notes.Add(fmt::format("{} exists and Node {} is {}: already joined, left alone", kKubeletKubeconfigPath,
                               node_name, seen.detail));
@@ -321,7 +321,7 @@ class JoinPhase : public run::Phase {
       expected.pods_per_core = KubeadmPodsPerCore(context.paths, notes);
     } else {
       NB_TRY(CheckCgroups(context, settings, std::nullopt, notes));
-      NB_TRY(ResolveClusterDns(context, *http, settings, notes));
+      NB_TRY(ResolveClusterDns(context, http, settings, notes));
       NB_TRY(StartContainerRuntime(context, units, notes));
       NB_TRY(JoinWithKubelet(context, settings, units, notes));
     }
@@ -337,7 +337,7 @@ class JoinPhase : public run::Phase {
     policy.stopped = context.stopping;
     notes.Add(fmt::format("waiting up to {} s for Node {} to be Ready", context.config.cluster.ready_timeout_seconds,
                           node_name));
-    return WaitForReady(*http, credentials, expected, policy, environment_.clock,
+    return WaitForReady(http, credentials, expected, policy, environment_.clock,
                         [&notes](const std::string& line) { notes.Add(line); });
   }
 

@@ -24,16 +24,14 @@
 #include <functional>
 #include <memory>
 
-#include "agent/base/http_client.h"
 #include "agent/join/readiness.h"
 #include "agent/run/phase.h"
 
 namespace nodeboot::join {
 
-// The side effects the phase does not get from the PhaseContext: HTTP and time (tests pass
-// fakes).
+// What the phase does not get from the PhaseContext: time, and how long and how often it
+// waits (tests pass a fake clock and short delays).
 struct JoinEnvironment {
-  std::function<std::unique_ptr<HttpClient>()> make_http = MakeCurlHttpClient;
   ReadinessClock clock = RealReadinessClock();
   std::chrono::milliseconds base_delay{500};
   std::chrono::milliseconds max_delay{std::chrono::seconds(5)};

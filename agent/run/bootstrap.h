@@ -1,4 +1,4 @@
-// `nodeboot run` and `nodeboot status` (SPEC §1, §8): the recipe around the engine.
+// `nodeboot run` (SPEC §1): the recipe around the engine.
 #pragma once
 
 #include <functional>
@@ -9,6 +9,7 @@
 #include "agent/base/redact.h"
 #include "agent/base/service_manager.h"
 #include "agent/run/engine.h"
+#include "agent/run/host.h"
 #include "agent/run/state.h"
 
 namespace nodeboot::run {
@@ -23,8 +24,9 @@ struct BootstrapOptions {
   bool dry_run = false;
 };
 
-// Returns the process exit code of SPEC §2.
-int Bootstrap(const BootstrapOptions& options);
+// Returns the process exit code of SPEC §2. `host` is the real one (main) or a test's fakes;
+// the run wraps its runner in the command log and, with --dry-run, in the dry run.
+int Bootstrap(const BootstrapOptions& options, Host& host);
 
 // What a run tells the service manager (nodeboot.service is Type=notify; README "At boot"):
 // each phase as the unit's status line, and READY=1 before the first phase that needs the
@@ -39,13 +41,5 @@ std::function<void(const Command&)> TellServiceManagerAboutSteps(ServiceManager&
 // whose process exits 0 without it fails with result 'protocol'), else a status line naming
 // the failure; the exit code itself is what marks the unit failed.
 void TellServiceManagerRunEnded(ServiceManager& manager, const RunRecord& run, int code);
-
-// Prints the last run from state.json as text or JSON; exit 0 when there is one, 1 when
-// there is none (nothing has run on this node).
-// `status`: the last run as text or JSON; exit 0, or 1 when nodeboot has not run here. With
-// `wait`: first blocks while a run holds the lock (polling once a second, as `cloud-init status
-// --wait` does), then prints the same and exits with that run's exit code (1 when it has none:
-// it died without an end).
-int PrintStatus(const std::string& root, bool json, bool wait = false);
 
 }  // namespace nodeboot::run

@@ -9,19 +9,25 @@
 
 #include "agent/base/command_runner.h"
 #include "agent/base/host_files.h"
+#include "agent/base/http_client.h"
 #include "agent/base/paths.h"
 #include "agent/base/result.h"
 #include "agent/config/node_config.h"
 #include "agent/run/identity.h"
+#include "storage/signature_probe.h"
 
 namespace nodeboot::run {
 
+// What a phase may read and change: the node's config and identity, and the host's side
+// effects behind their interfaces (agent/run/host.h).
 struct PhaseContext {
   const config::NodeConfig& config;
   const Identity& identity;
   const Paths& paths;
-  CommandRunner& runner;  // the dry-run runner under --dry-run
-  HostFiles& files;       // likewise
+  CommandRunner& runner;           // the dry-run runner under --dry-run
+  HostFiles& files;                // likewise
+  HttpClient& http;                // the API server (join); a dry run only reads
+  storage::SignatureProbe& probe;  // reads only, also in a dry run
   bool repair = false;
   bool dry_run = false;
   // True once nodeboot is being stopped (empty: never): long waits end early. Commands are

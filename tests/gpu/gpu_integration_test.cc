@@ -14,6 +14,7 @@
 #include "agent/base/host_files.h"
 #include "agent/base/logged_command_runner.h"
 #include "agent/gpu/gpu_phase.h"
+#include "tests/support/no_host_access.h"
 #include "tests/support/temp_dir.h"
 
 namespace nodeboot::gpu {
@@ -89,7 +90,10 @@ class GpuIntegration : public ::testing::Test {
     auto dry = MakeDryRunCommandRunner(*logged, [this](const std::string& line) { printed.push_back(line); });
     environment.print = [this](const std::string& line) { printed.push_back(line); };
     auto phase = MakeGpuPhase(std::move(environment));
-    run::PhaseContext context{config, identity, paths, dry_run ? *dry : *logged, *files, false, dry_run, {}};
+    nodeboot::testing::NoHttp http;
+    nodeboot::testing::NoProbe probe;
+    run::PhaseContext context{config, identity, paths, dry_run ? *dry : *logged, *files, http, probe,
+                              false,  dry_run,  {}};
     return phase->Run(context);
   }
 };

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/gpu/fake_gpus.h"
+#include "tests/support/no_host_access.h"
 #include "tests/support/temp_dir.h"
 
 namespace nodeboot::gpu {
@@ -24,12 +25,14 @@ class GpuPhaseTest : public ::testing::Test {
   config::NodeConfig config;
   run::Identity identity{"worker-1", "i-0abc", "boot", "run"};
   FakeGpus fake;
+  nodeboot::testing::NoHttp http;
+  nodeboot::testing::NoProbe probe;
 
   run::PhaseOutcome Run() {
     GpuEnvironment environment;
     environment.now = [this] { return fake.Now(); };
     auto phase = MakeGpuPhase(std::move(environment));
-    run::PhaseContext context{config, identity, paths, fake, *files, false, false, {}};
+    run::PhaseContext context{config, identity, paths, fake, *files, http, probe, false, false, {}};
     return phase->Run(context);
   }
 };

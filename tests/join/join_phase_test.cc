@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "tests/support/no_host_access.h"
 #include "tests/support/temp_dir.h"
 
 namespace nodeboot::join {
@@ -130,26 +131,20 @@ class JoinPhaseTest : public ::testing::Test {
   run::PhaseOutcome Run(config::JoinMode mode) {
     config_.cluster.join = mode;
     JoinEnvironment environment;
-    environment.make_http = [this] { return std::unique_ptr<HttpClient>(new Forward(api_)); };
     environment.clock = {[this] { return now_; }, [this](std::chrono::milliseconds d) { now_ += d; }};
     runner_.joined = [this] {
       if (!std::filesystem::exists(root_.path() / "etc/kubernetes/kubelet.conf")) JoinedBefore();
     };
     auto phase = MakeJoinPhase(environment);
-    run::PhaseContext context{config_, identity_, paths_, runner_, *files_, /*repair=*/true, /*dry_run=*/false, {}};
+    nodeboot::testing::NoProbe probe;
+    run::PhaseContext context{config_,           identity_, paths_, runner_, *files_, api_, probe, /*repair=*/true,
+                              /*dry_run=*/false, {}};
     return phase->Run(context);
   }
 
   void JoinedBefore() {
     root_.Write("etc/kubernetes/kubelet.conf", "clusters:\n- name: c\n  cluster: {server: 'https://api'}\n");
   }
-
-  // The phase owns its client; this one forwards to the test's.
-  struct Forward : HttpClient {
-    explicit Forward(NodeApi& api) : api(api) {}
-    Result<HttpResponse> Send(const HttpRequest& request) override { return api.Send(request); }
-    NodeApi& api;
-  };
 
   testing::TempDir root_;
   Paths paths_{root_.path()};

@@ -13,6 +13,7 @@
 #include "agent/base/command_runner.h"
 #include "agent/base/host_files.h"
 #include "agent/run/engine.h"
+#include "tests/support/no_host_access.h"
 
 namespace nodeboot::testing {
 
@@ -76,11 +77,13 @@ class EngineFixture : public ::testing::Test {
     return static_cast<FakePhase&>(*phases_.back());
   }
   RunRecord Run(const Selection& selection = {}) {
-    PhaseContext context{config_, identity_, paths_, runner_, *files_, selection.repair, false, {}};
+    PhaseContext context{config_, identity_, paths_, runner_, *files_, http_, probe_, selection.repair, false, {}};
     return run::RunPhases(phases_, context, selection, state_, hooks_);
   }
 
   RunHooks hooks_;
+  NoHttp http_;
+  NoProbe probe_;
   config::NodeConfig config_;
   Identity identity_{"w1", "i-1", "boot", "run-1"};
   Paths paths_{"/nonexistent"};
