@@ -15,8 +15,8 @@
 # --console FILE: keep the console log (kernel and systemd's boot messages) there.
 # Exit status: 0 the guest powered off; 124 timeout (qemu killed); 125 qemu failed or usage.
 # The console's last lines are printed on stderr when the exit status is not 0.
-# Same kernel, machine and TCG settings as run.sh; no 9p share, no job: the image's systemd
-# runs whatever the image and its seed say, and the guest powers itself off.
+# Same kernel, machine and TCG settings as run.sh (common.sh); no 9p share, no job: the image's
+# systemd runs whatever the image and its seed say, and the guest powers itself off.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
