@@ -15,18 +15,15 @@
 # --console FILE: keep the console log (kernel and systemd's boot messages) there.
 # Exit status: 0 the guest powered off; 124 timeout (qemu killed); 125 qemu failed or usage.
 # The console's last lines are printed on stderr when the exit status is not 0.
-# Same kernel, machine and TCG settings as run.sh; no 9p share, no job: the image's systemd
-# runs whatever the image and its seed say, and the guest powers itself off.
+# Same kernel, machine and TCG settings as run.sh (common.sh); no 9p share, no job: the image's
+# systemd runs whatever the image and its seed say, and the guest powers itself off.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/vm/common.sh
 . "$here/common.sh"
 
-die() {
-  printf 'boot-image.sh: %s\n' "$*" >&2
-  exit 125
-}
+die() { nb_die boot-image.sh 125 "$@"; }
 
 root='' drives=() ports=() mem=1536 timeout_s=900 console=''
 while [ "$#" -gt 0 ]; do
@@ -45,14 +42,8 @@ done
 [ -f "$root" ] || die "no root disk '$root'"
 { [[ $mem =~ ^[0-9]+$ ]] && [[ $timeout_s =~ ^[0-9]+$ ]]; } || die "bad --mem or --timeout"
 
-cache=$(nb_vm_cache_dir)
-[ -f "$cache/current/.complete" ] || "$here/fetch-kernel.sh" >&2 || die "no kernel"
-kdir=$(readlink -f "$cache/current")
-kver=$(nb_vm_kernel_version "$kdir") || die "no kernel in $kdir"
-kernel="$kdir/boot/vmlinux-$kver"
-if [ ! -f "$kernel" ] && ! nb_vm_extract_vmlinux "$kdir" "$kver" 2>/dev/null; then
-  kernel="$kdir/boot/vmlinuz-$kver"
-fi
+nb_vm_kernel_dir "no kernel"
+nb_vm_boot_kernel
 initrd=$("$here/mkinitramfs.sh" "$kdir" "$kver" "$cache" "$here/init-image") ||
   die "cannot build the initramfs"
 
@@ -71,28 +62,22 @@ trap 'trap - INT TERM HUP; exit 129' HUP
 
 fmt_of() { case $1 in *.qcow2) echo qcow2 ;; *) echo raw ;; esac; }
 
-# systemd's status lines on the console; the kernel itself quiet. nb.root: see init-image.
-cmdline="console=ttyS0 loglevel=3 panic=-1 cryptomgr.notests tsc=reliable 8250.nr_uarts=1"
-cmdline+=" i8042.noaux i8042.nokbd random.trust_cpu=on nb.root=nb-root systemd.show_status=yes"
+# systemd's status lines on the console; the kernel itself quiet. nb.root: see init-image. The
+# machine, the kernel options and the console as run.sh's (common.sh).
+nb_vm_qemu "$mem" "$kernel" "$initrd" \
+  "console=ttyS0 $nb_vm_kernel_options nb.root=nb-root systemd.show_status=yes" "$tmp/console.log"
 # shellcheck disable=SC2054 # commas are qemu's
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
-  -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
-  -display none -no-reboot
-  -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
-  -serial "file:$tmp/console.log"
-  -device virtio-serial-pci,id=vser
-  -drive "file=$root,if=none,id=d0,format=$(fmt_of "$root"),cache=unsafe,discard=unmap"
-  -device virtio-blk-pci,drive=d0,serial=nb-root)
+qemu+=(-device virtio-serial-pci,id=vser)
+nb_vm_qemu_disk d0 "$root" "$(fmt_of "$root")" virtio-blk-pci,drive=d0,serial=nb-root
 i=1
 for d in "${drives[@]}"; do
   file=${d%%:*} serial=
   [[ $d != *:* ]] || serial=${d#*:}
   [ -f "$file" ] || die "no disk file '$file'"
-  [[ $serial =~ ^[A-Za-z0-9._-]{0,20}$ ]] || die "bad serial '$serial'"
+  nb_vm_valid_serial "$serial" || die "bad serial '$serial'"
   dev="virtio-blk-pci,drive=d$i"
   [ -z "$serial" ] || dev+=",serial=$serial"
-  qemu+=(-drive "file=$file,if=none,id=d$i,format=$(fmt_of "$file"),cache=unsafe,discard=unmap"
-    -device "$dev")
+  nb_vm_qemu_disk "d$i" "$file" "$(fmt_of "$file")" "$dev"
   i=$((i + 1))
 done
 i=0
@@ -100,8 +85,7 @@ for p in "${ports[@]}"; do
   name=${p%%=*} file=${p#*=}
   { [[ $p == *=* ]] && [ -n "$name" ] && [ -n "$file" ]; } || die "bad --port '$p' (NAME=FILE)"
   : >>"$file"
-  qemu+=(-chardev "file,id=port$i,path=$file,append=on"
-    -device "virtserialport,bus=vser.0,chardev=port$i,name=$name")
+  nb_vm_qemu_port "port$i" "$name" "$file"
   i=$((i + 1))
 done
 

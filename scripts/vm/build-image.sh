@@ -26,10 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/vm/common.sh
 . "$here/common.sh"
 
-die() {
-  printf 'build-image.sh: %s\n' "$*" >&2
-  exit 1
-}
+die() { nb_die build-image.sh 1 "$@"; }
 say() { printf 'build-image.sh: %s\n' "$*" >&2; }
 
 deb='' overlay='' enable=()
@@ -47,10 +44,7 @@ done
 command -v mmdebstrap >/dev/null || die "mmdebstrap not found (scripts/setup.sh installs it)"
 deb=$(readlink -f "$deb")
 
-cache=$(nb_vm_cache_dir)
-[ -f "$cache/current/.complete" ] || "$here/fetch-kernel.sh" >&2 || die "no kernel"
-kdir=$(readlink -f "$cache/current")
-kver=$(nb_vm_kernel_version "$kdir") || die "no kernel in $kdir"
+nb_vm_kernel_dir "no kernel"
 mkdir -p "$cache/images"
 exec 9>"$cache/images/.lock"
 flock 9

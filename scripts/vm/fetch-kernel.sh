@@ -16,6 +16,7 @@ cache=$(nb_vm_cache_dir)
 mkdir -p "$cache"
 
 log() { printf 'fetch-kernel: %s\n' "$*" >&2; }
+die() { nb_die fetch-kernel 1 "$@"; }
 
 # Serialise concurrent callers (setup.sh and run.sh may both get here).
 exec 9>"$cache/.lock"
@@ -38,8 +39,7 @@ if [ -z "$pkg" ]; then
     log "cannot resolve linux-image-amd64; keeping cached $(readlink "$cache/current")"
     exit 0
   fi
-  log "cannot resolve the package linux-image-amd64 depends on (apt-get update?)"
-  exit 1
+  die "cannot resolve the package linux-image-amd64 depends on (apt-get update?)"
 fi
 
 dest="$cache/kernel-$pkg"
@@ -58,17 +58,17 @@ apt_opts=(-q)
 [ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
 (cd "$work" && apt-get download "${apt_opts[@]}" "$pkg")
 deb=$(find "$work" -maxdepth 1 -name '*.deb' -print -quit)
-[ -n "$deb" ] || { log "apt-get download produced no .deb"; exit 1; }
+[ -n "$deb" ] || die "apt-get download produced no .deb"
 mkdir "$work/root"
 dpkg -x "$deb" "$work/root"
 rm -f "$deb"
 
-ver=$(nb_vm_kernel_version "$work/root") || { log "no boot/vmlinuz-* in $pkg"; exit 1; }
+ver=$(nb_vm_kernel_version "$work/root") || die "no boot/vmlinuz-* in $pkg"
 if [ ! -d "$work/root/lib/modules/$ver" ] && [ -d "$work/root/usr/lib/modules/$ver" ]; then
   mkdir -p "$work/root/lib/modules"
   mv "$work/root/usr/lib/modules/$ver" "$work/root/lib/modules/$ver"
 fi
-[ -d "$work/root/lib/modules/$ver" ] || { log "no lib/modules/$ver in $pkg"; exit 1; }
+[ -d "$work/root/lib/modules/$ver" ] || die "no lib/modules/$ver in $pkg"
 depmod -b "$work/root" "$ver"
 nb_vm_extract_vmlinux "$work/root" "$ver" || log "no vmlinux extracted; run.sh boots the bzImage (slower)"
 chmod -R a+rX "$work/root"

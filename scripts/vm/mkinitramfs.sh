@@ -12,6 +12,8 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/vm/common.sh
+. "$here/common.sh"
 kdir=$1 kver=$2 cache=$3 init_file=${4:-$here/init}
 
 # Loaded at boot (dm-striped is part of dm-mod in 6.1; a name that is built in is skipped).
@@ -26,10 +28,7 @@ MODULES=(virtio_pci virtio_blk virtio_console 9pnet_virtio 9p overlay
 SCSI_MODULES=(virtio_scsi sd_mod)
 NVME_MODULES=(nvme_core nvme)
 
-die() {
-  printf 'mkinitramfs.sh: %s\n' "$*" >&2
-  exit 1
-}
+die() { nb_die mkinitramfs.sh 1 "$@"; }
 
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 key=$({

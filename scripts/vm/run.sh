@@ -24,10 +24,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/vm/common.sh
 . "$here/common.sh"
 
-die() {
-  printf 'run.sh: %s\n' "$*" >&2
-  exit 125
-}
+die() { nb_die run.sh 125 "$@"; }
 usage() {
   sed -n 's/^#   \(scripts\/vm\/run.sh.*\)/usage: \1/p' "${BASH_SOURCE[0]}" >&2
   exit 125
@@ -72,7 +69,7 @@ while [ "$#" -gt 0 ]; do
     --disk)
       size=${val%%:*} serial=
       [[ $val != *:* ]] || serial=${val#*:}
-      [[ $serial =~ ^[A-Za-z0-9._-]{0,20}$ ]] ||
+      nb_vm_valid_serial "$serial" ||
         die "bad disk serial '$serial' (at most 20 of A-Z a-z 0-9 . _ -)"
       add_disk virtio "$size" "$serial" ''
       ;;
@@ -80,7 +77,7 @@ while [ "$#" -gt 0 ]; do
       IFS=: read -r size serial wwn extra <<<"$val"
       [ -z "$extra" ] || die "bad --scsi '$val' (SIZE:SERIAL[:WWN])"
       # qemu puts at most 36 characters into VPD page 0x80 (and newer qemu refuses longer ones).
-      [[ $serial =~ ^[A-Za-z0-9._-]{1,36}$ ]] ||
+      nb_vm_valid_serial "$serial" 1 36 ||
         die "bad scsi serial '$serial' (1 to 36 of A-Z a-z 0-9 . _ -)"
       wwn=${wwn#0x}
       [[ $wwn =~ ^([0-9A-Fa-f]{16})?$ ]] || die "bad scsi WWN '$wwn' (16 hex digits, e.g. 5000c500a1b2c3d4)"
@@ -90,7 +87,7 @@ while [ "$#" -gt 0 ]; do
       IFS=: read -r size serial extra <<<"$val"
       [ -z "$extra" ] || die "bad --nvme '$val' (SIZE:SERIAL)"
       # The controller's serial number is a 20-byte field; qemu needs one and would cut it.
-      [[ $serial =~ ^[A-Za-z0-9._-]{1,20}$ ]] ||
+      nb_vm_valid_serial "$serial" 1 20 ||
         die "bad nvme serial '$serial' (1 to 20 of A-Z a-z 0-9 . _ -)"
       add_disk nvme "$size" "$serial" ''
       ;;
@@ -131,17 +128,9 @@ n_virtio=$(count_bus virtio) n_scsi=$(count_bus scsi) n_nvme=$(count_bus nvme)
 [ "$n_nvme" -le 8 ] || die "at most 8 --nvme disks"
 
 # --- kernel -----------------------------------------------------------------------------------
-cache=$(nb_vm_cache_dir)
-if [ ! -f "$cache/current/.complete" ]; then
-  "$here/fetch-kernel.sh" >&2 || die "no kernel: scripts/vm/fetch-kernel.sh failed"
-fi
-kdir=$(readlink -f "$cache/current")
-kver=$(nb_vm_kernel_version "$kdir") || die "no kernel in $kdir"
+nb_vm_kernel_dir "no kernel: scripts/vm/fetch-kernel.sh failed"
 [ -d "$kdir/lib/modules/$kver" ] || die "no modules in $kdir"
-kernel="$kdir/boot/vmlinux-$kver"
-if [ ! -f "$kernel" ] && ! nb_vm_extract_vmlinux "$kdir" "$kver" 2>/dev/null; then
-  kernel="$kdir/boot/vmlinuz-$kver" # cannot unpack it here: boot the bzImage, about 4 s slower
-fi
+nb_vm_boot_kernel
 
 # --- per-run temp dir and cleanup ---------------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nodeboot-vm.XXXXXX")
@@ -206,25 +195,16 @@ mkdir "$tmp/job"
 } >"$tmp/job/job.sh"
 
 # --- qemu --------------------------------------------------------------------------------------
-# Kernel console on ttyS0 (a log file, shown only when the VM fails). cryptomgr.notests skips the
-# crypto self-tests (0.5 s under TCG); tsc=reliable keeps the clocksource watchdog from dropping
-# to the slow HPET when the host is loaded.
-cmdline="console=ttyS0 quiet loglevel=3 panic=-1 cryptomgr.notests tsc=reliable"
-cmdline+=" 8250.nr_uarts=1 i8042.noaux i8042.nokbd random.trust_cpu=on"
+# Kernel console on ttyS0 (a log file, shown only when the VM fails), quiet; the machine, the
+# kernel options and the console as boot-image.sh's (common.sh).
+nb_vm_qemu "$mem" "$kernel" "$initrd" "console=ttyS0 quiet $nb_vm_kernel_options" "$tmp/console.log"
 # shellcheck disable=SC2054 # commas are qemu's
-qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc
-  -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
-  -display none -no-reboot
-  -kernel "$kernel" -initrd "$initrd"
-  -append "$cmdline"
-  -serial "file:$tmp/console.log"
-  -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+qemu+=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
   -virtfs "local,path=$tmp/job,mount_tag=nodeboot-job,security_model=none,readonly=on"
   -device virtio-serial-pci,id=vser)
 for ch in stdout stderr status; do
   : >"$tmp/$ch"
-  qemu+=(-chardev "file,id=nb$ch,path=$tmp/$ch,append=on"
-    -device "virtserialport,bus=vser.0,chardev=nb$ch,name=nodeboot.$ch")
+  nb_vm_qemu_port "nb$ch" "nodeboot.$ch" "$tmp/$ch"
 done
 # Each disk's drive, then its device. SCSI disks share one virtio-scsi controller, each its own
 # target (scsi-id) with LUN 0; each NVMe disk is a controller whose drive is namespace 1.
@@ -251,8 +231,7 @@ for i in "${!disk_sizes[@]}"; do
       ;;
   esac
   [ -z "${disk_opt_io[$i]}" ] || dev+=",opt_io_size=${disk_opt_io[$i]}"
-  qemu+=(-drive "file=$tmp/disk$i.img,if=none,id=d$i,format=raw,cache=unsafe,discard=unmap"
-    -device "$dev")
+  nb_vm_qemu_disk "d$i" "$tmp/disk$i.img" raw "$dev"
 done
 
 # timeout runs qemu in its own process group; TERM to it reaches qemu (KILL 10 s later).

@@ -11,18 +11,8 @@ run=$(cd "$here/../.." && pwd)/scripts/vm/run.sh
 work=$(mktemp -d "${TMPDIR:-/tmp}/nb-harness-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-passed=0 failed=0
-check() { # NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    printf 'ok   %s\n' "$name"
-  else
-    failed=$((failed + 1))
-    printf 'FAIL %s\n' "$name"
-  fi
-}
+# shellcheck source=tests/support/check.sh
+. "$here/../support/check.sh"
 has_line() { grep -qxF -- "$2" "$1"; }
 not() { ! "$@"; }
 
@@ -78,7 +68,7 @@ check "loopback works" has_line "$work/out1" "loopback=pong"
 check "stderr kept apart" has_line "$work/err1" "to-stderr"
 check "stdout has no stderr" not grep -q to-stderr "$work/out1"
 check "no kernel noise in stdout" not grep -qE '^\[ *[0-9]+\.[0-9]+\]' "$work/out1" "$work/err1"
-if [ "$failed" -gt 0 ]; then
+if [ "$fails" -gt 0 ]; then
   printf -- '--- stdout:\n'
   cat "$work/out1"
   printf -- '--- stderr:\n'
@@ -130,5 +120,4 @@ wait "$pid" || rc=$?
 check "SIGTERM gives 143" [ "$rc" = 143 ]
 check "temp dir removed" [ -z "$(ls -A "$work/t4")" ]
 
-printf '%s passed, %s failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+check_summary

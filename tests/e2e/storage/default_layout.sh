@@ -43,7 +43,7 @@ mkdir -p /var/lib/containerd/io.containerd.content.v1
 echo "kept" > /var/lib/containerd/io.containerd.content.v1/marker
 
 check_eq "run exit" 0 "$(nb_storage)"
-[ "$failed" -eq 0 ] || { cat /tmp/nb.err; }
+[ "$fails" -eq 0 ] || { cat /tmp/nb.err; }
 check_eq "vg tag" nodeboot "$(vg_field vgpaas vg_tags)"
 check_eq "vg extents" 255 "$(vg_field vgpaas vg_extent_count)"
 check_eq "dockersys extents" 229 "$(lv_extents vgpaas/dockersys)"

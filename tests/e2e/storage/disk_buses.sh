@@ -52,7 +52,7 @@ for device, (serial, selector) in expect.items():
 groups = {g["name"]: g["devices"] for g in p["groups"]}
 assert groups == {"vgpaas": ["/dev/sda"], "vguser": ["/dev/nvme0n1"]}, groups
 PY
-[ "$failed" -eq 0 ] || cat /tmp/plan.json
+[ "$fails" -eq 0 ] || cat /tmp/plan.json
 
 check_eq "run exit" 0 "$(nb_storage)"
 pvs_of() { lvm pvs --config "$LVM_NO_UDEV" --noheadings -o pv_name -S "vg_name=$1" 2>/dev/null | tr -d ' '; }
@@ -63,5 +63,5 @@ check "virtio disk left alone" not_a_pv /dev/vda
 check_eq "runtime mount" "/dev/mapper/vgpaas-dockersys ext4" "$(mounted_fs /var/lib/containerd)"
 check_eq "kubelet mount" "/dev/mapper/vgpaas-kubernetes ext4" "$(mounted_fs /mnt/paas/kubernetes/kubelet)"
 check_eq "user mount" "/dev/mapper/vguser-user ext4" "$(mounted_fs /data/nvme)"
-[ "$failed" -eq 0 ] || cat /tmp/nb.err
+[ "$fails" -eq 0 ] || cat /tmp/nb.err
 finish

@@ -6,35 +6,25 @@ set -euo pipefail
 
 : "${NODEBOOT_BIN:?NODEBOOT_BIN must name the nodeboot binary}"
 LVM_NO_UDEV='activation{udev_sync=0 udev_rules=0} devices{obtain_device_list_from_udev=0}'
-passed=0
-failed=0
 
 say() { printf '%s: %s\n' "${SCENARIO:-e2e}" "$*"; }
 
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    say "FAIL: $what"
-  fi
-}
+# The shared check (and passes, fails, check_summary); a scenario makes dozens of checks, so only
+# the failures print, named after the scenario (a failing command's output follows, indented).
+# shellcheck source=tests/support/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../support/check.sh"
+ok() { passes=$((passes + 1)); }
+bad() { fails=$((fails + 1)); say "FAIL: $*"; }
 
 check_eq() {  # check_eq DESCRIPTION EXPECTED ACTUAL
   if [ "$2" = "$3" ]; then
-    passed=$((passed + 1))
+    ok
   else
-    failed=$((failed + 1))
-    say "FAIL: $1: expected [$2], got [$3]"
+    bad "$1: expected [$2], got [$3]"
   fi
 }
 
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-}
+finish() { check_summary; }
 
 write_config() {  # write_config < YAML
   mkdir -p /etc/nodeboot
