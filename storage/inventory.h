@@ -3,6 +3,7 @@
 // from nodeTemplate.dataVolumes matched by size; a disk matched to neither is local. Pure.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,12 +12,17 @@
 
 namespace nodeboot::storage {
 
-struct InventoryVolume {  // one `disks:` entry
+struct InventoryVolume {  // one `disks:` entry: an attached volume as the cloud knows it
   std::string id;         // the volume UUID
   std::string volume_type;
   std::optional<bool> encrypted;
   std::string cmk_id;
-  std::string wwn;  // lowercase hex without a prefix; "" when the inventory does not say
+  // The volume's WWN (the EVS API's `wwn`), lowercase hex without a prefix, "" when the
+  // inventory does not say: SCSI disks show it in device/wwid (naa.<wwn>), and their serial need
+  // not carry the volume id.
+  std::string wwn;
+  // As the inventory says; never used to match: the serial or WWN names the disk.
+  std::optional<int64_t> size_gib = {};
 };
 
 struct TemplateVolume {  // one nodeTemplate.dataVolumes entry

@@ -201,7 +201,7 @@ std::optional<bool> ParseFlag(Fields& fields, std::string_view key) {
   return std::nullopt;
 }
 
-void ParseDisks(const Document* list, std::vector<InventoryDisk>& disks, ConfigErrors& errors) {
+void ParseDisks(const Document* list, std::vector<storage::InventoryVolume>& disks, ConfigErrors& errors) {
   std::set<std::string> ids;
   for (size_t i = 0; list && i < list->items.size(); ++i) {
     Fields fields(&list->items[i], IndexPath("disks", i), errors, Unknown::kRefuse);
@@ -209,7 +209,7 @@ void ParseDisks(const Document* list, std::vector<InventoryDisk>& disks, ConfigE
       if (list->items[i].is_null()) fields.FailHere("must be a mapping with at least an id");
       continue;
     }
-    InventoryDisk disk;
+    storage::InventoryVolume disk;
     if (auto id = fields.String("id")) {
       static const std::regex kId("^[0-9A-Za-z-]{8,64}$");
       if (!std::regex_match(*id, kId))

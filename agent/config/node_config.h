@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/base/secret.h"
+#include "storage/inventory.h"
 #include "storage/spec.h"
 
 namespace nodeboot::config {
@@ -58,18 +59,6 @@ struct ClusterSection {
   int kubelet_health_check_timeout_seconds = 240;
 };
 
-// One attached volume as the cloud knows it (`disks:`), joined on the serial.
-struct InventoryDisk {
-  std::string id;  // volume UUID
-  std::string volume_type;
-  std::optional<int64_t> size_gib;
-  std::optional<bool> encrypted;
-  std::string cmk_id;
-  // The volume's WWN (the EVS API's `wwn`), lowercase hex without a prefix: SCSI disks show it
-  // in device/wwid (naa.<wwn>), and their serial need not carry the volume id.
-  std::string wwn;
-};
-
 // `gpu:` (SPEC §3, §6a): whether the gpu phase clears a MIG layout the instance kept from its
 // previous tenant, and how long the whole reset may take.
 enum class MigReset { kAuto, kNever };
@@ -84,14 +73,6 @@ struct ScriptsSection {
   int post_install_timeout_seconds = 1800;  // CCE's limit
 };
 
-// One nodeTemplate.dataVolumes entry: what the cloud attached, matched to disks by size.
-struct DataVolume {
-  std::string volume_type;
-  int64_t size_gib = 0;
-  bool encrypted = false;
-  std::string cmk_id;
-};
-
 struct Taint {
   std::string key;
   std::string value;
@@ -102,10 +83,10 @@ struct NodeTemplate {
   std::vector<std::pair<std::string, std::string>> labels;  // k8sTags, in file order
   std::vector<Taint> taints;
   std::optional<int> max_pods;
-  std::optional<Secret> pre_install_script;   // decoded
-  std::optional<Secret> post_install_script;  // decoded
-  std::vector<DataVolume> data_volumes;
-  std::optional<storage::Spec> storage;  // from `storage`, else the legacy override; else none
+  std::optional<Secret> pre_install_script;           // decoded
+  std::optional<Secret> post_install_script;          // decoded
+  std::vector<storage::TemplateVolume> data_volumes;  // what the cloud attached, matched to disks by size
+  std::optional<storage::Spec> storage;               // from `storage`, else the legacy override; else none
   std::string runtime = "containerd";
 
   bool runtime_is_docker() const { return runtime == "docker"; }
@@ -115,7 +96,7 @@ struct NodeConfig {
   NodeSection node;
   TaskSection task;
   ClusterSection cluster;
-  std::vector<InventoryDisk> disks;
+  std::vector<storage::InventoryVolume> disks;  // `disks:`, joined to disks on the serial or WWN
   GpuSection gpu;
   ScriptsSection scripts;
   storage::Filesystem filesystem = storage::Filesystem::kExt4;

@@ -111,7 +111,7 @@ void ParseDataVolumes(const Document* list, bool has_inventory, NodeTemplate& ou
     const std::string path = IndexPath("nodeTemplate.dataVolumes", i);
     Fields fields(&list->items[i], path, errors, Unknown::kIgnore);
     if (!fields.present()) continue;
-    DataVolume volume;
+    storage::TemplateVolume volume;
     volume.volume_type = fields.String("volumetype").value_or("");
     if (auto size = fields.Integer("size", 1, 32768))
       volume.size_gib = *size;
@@ -132,7 +132,7 @@ void ParseDataVolumes(const Document* list, bool has_inventory, NodeTemplate& ou
     if (volume.size_gib > 0 && !has_inventory) {
       auto [it, inserted] = first_of_size.emplace(volume.size_gib, out.data_volumes.size());
       if (!inserted) {
-        const DataVolume& first = out.data_volumes[it->second];
+        const storage::TemplateVolume& first = out.data_volumes[it->second];
         if (first.volume_type != volume.volume_type || first.encrypted != volume.encrypted ||
             first.cmk_id != volume.cmk_id) {
           fields.FailHere(

@@ -7,12 +7,7 @@ namespace nodeboot::run {
 storage::PlanInput PlanInputFor(const config::NodeConfig& config, const Paths& paths) {
   storage::PlanInput input;
   input.spec = *config.node_template.storage;
-  for (const auto& disk : config.disks) {
-    input.inventory.disks.push_back({disk.id, disk.volume_type, disk.encrypted, disk.cmk_id, disk.wwn});
-  }
-  for (const auto& volume : config.node_template.data_volumes) {
-    input.inventory.data_volumes.push_back({volume.volume_type, volume.size_gib, volume.encrypted, volume.cmk_id});
-  }
+  input.inventory = {config.disks, config.node_template.data_volumes};
   input.filesystem = config.filesystem;
   input.runtime_is_docker = config.node_template.runtime_is_docker();
   input.host_prefix = paths.root() == "/" ? "" : paths.root().string();
