@@ -32,8 +32,11 @@ struct Command {
   bool changes_system = true;
   // Called for every complete line (without '\n'), and for a final unterminated one.
   std::function<void(OutputStream, std::string_view line)> on_line;
-  // Called once the program started, with its pid (also its process group's id).
-  std::function<void(int pid)> on_start;
+  // When set: the program's pid (also its process group's id), one line, written to this file
+  // by the child itself before exec (through a temporary file renamed over it). So the record
+  // exists before the program's first instruction, and no kill of nodeboot at any moment can
+  // leave a program running that no record names. Best effort: the program runs anyway.
+  std::string pid_file = {};
 };
 
 struct CommandResult {

@@ -208,11 +208,31 @@ std::vector<std::string> ChildEnvironment(const std::map<std::string, std::strin
   return entries;
 }
 
+// Command::pid_file, in the child between vfork and exec: system calls only (no allocation:
+// the pid is formatted on the stack).
+void WritePidFile(const char* temp, const char* path) {
+  char text[24];
+  char* end = text + sizeof text;
+  char* at = end;
+  *--at = '\n';
+  for (auto pid = static_cast<unsigned long>(::getpid()); at == end - 1 || pid > 0; pid /= 10) {
+    *--at = static_cast<char>('0' + pid % 10);
+  }
+  const int fd = ::open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return;
+  const auto length = static_cast<ssize_t>(end - at);
+  const bool written = ::write(fd, at, static_cast<size_t>(length)) == length;
+  ::close(fd);
+  if (!written || ::rename(temp, path) != 0) ::unlink(temp);
+}
+
 struct ChildSetup : bp::extend::handler {
   const char* exe;
   char* const* argv;  // null-terminated; argv[0] as the caller gave it
   const char* working_dir;
-  char** envp;  // null-terminated NAME=VALUE entries: ChildEnvironment()
+  char** envp;           // null-terminated NAME=VALUE entries: ChildEnvironment()
+  const char* pid_file;  // null: none
+  const char* pid_file_temp;
 
   template <typename Executor>
   void on_setup(Executor& exec) const {
@@ -227,6 +247,7 @@ struct ChildSetup : bp::extend::handler {
     // Its own process group, so a timeout can signal the child and everything it started.
     // The parent's constructor returns only after exec, so the group exists by then.
     ::setpgid(0, 0);
+    if (pid_file != nullptr) WritePidFile(pid_file_temp, pid_file);
     if (::chdir(working_dir) != 0) {
       exec.set_error(bp::extend::get_last_error(), "chdir");
       ::_exit(127);  // without this Boost 1.74 would go on to exec anyway
@@ -340,7 +361,14 @@ class RealCommandRunner : public CommandRunner {
     bp::pipe err_pipe(err_fds[0], err_fds[1]);
 
     const auto start = Clock::now();
-    const ChildSetup setup{{}, exe.c_str(), argv.data(), command.working_dir.c_str(), envp.data()};
+    const std::string pid_file_temp = command.pid_file + ".tmp";
+    const ChildSetup setup{{},
+                           exe.c_str(),
+                           argv.data(),
+                           command.working_dir.c_str(),
+                           envp.data(),
+                           command.pid_file.empty() ? nullptr : command.pid_file.c_str(),
+                           pid_file_temp.c_str()};
     std::error_code start_error;
     // clang-format reads Boost's redirection operators as template brackets.
     // clang-format off
@@ -349,7 +377,6 @@ class RealCommandRunner : public CommandRunner {
     // clang-format on
     if (start_error) return StartError(program, start_error.message());
     const pid_t pid = child.id();
-    if (command.on_start) command.on_start(pid);
 
     // If on_line throws, the child's group must not outlive us.
     struct GroupKiller {

@@ -135,12 +135,9 @@ class ScriptPhase : public run::Phase {
               false,
               /*not_started=*/true};
     }
-    if (!context.dry_run) {
-      command.on_start = [&pid_file](int pid) {
-        [[maybe_unused]] auto ignored_status = WriteFileAtomically(
-            pid_file, fmt::format("{}\n", pid), std::filesystem::perms(0600), std::filesystem::perms(0700));
-      };
-    }
+    // Written by the script's own process before exec: a nodeboot killed the moment after the
+    // start still leaves the record.
+    if (!context.dry_run) command.pid_file = pid_file.string();
     auto result = context.runner.Run(command);
     // This nodeboot saw it end; only one that dies first leaves the record for the next run.
     if (!context.dry_run) std::filesystem::remove(pid_file, ignored);

@@ -233,6 +233,27 @@ TEST(RealCommandRunner, BackgroundDaemonHoldingThePipesDoesNotHangTheRun) {
   ::kill(daemon, SIGKILL);
 }
 
+// The record of a started script exists before the script's first instruction: a nodeboot
+// SIGKILLed the moment after the start still leaves it (issue 15's orphan check). The program
+// reads the file first thing and finds its own pid, which is also its process group.
+TEST(RealCommandRunner, PidFileIsWrittenByTheChildBeforeExec) {
+  TempDir dir;
+  const std::string pid_file = (dir.path() / "script.pid").string();
+  Command command = Argv({"/bin/sh", "-c",
+                          "read pid < \"$0\" && read -r _ _ _ _ group _ < /proc/$$/stat && [ \"$pid\" = \"$$\" ] && [ "
+                          "\"$group\" = \"$$\" ]"
+                          " && echo own-pid-and-group",
+                          pid_file});
+  command.pid_file = pid_file;
+  const CommandResult result = RunOk(command);
+  EXPECT_EQ(result.out, "own-pid-and-group\n") << result.err;
+  EXPECT_FALSE(std::filesystem::exists(pid_file + ".tmp"));
+  // Nothing to write to: the program runs all the same.
+  command.pid_file = (dir.path() / "no-such-dir" / "script.pid").string();
+  command.argv = {"/bin/sh", "-c", "echo ran"};
+  EXPECT_EQ(RunOk(command).out, "ran\n");
+}
+
 TEST(RealCommandRunner, ChildInheritsOnlyItsStdio) {
   // Deliberately without FD_CLOEXEC, as a careless library in nodeboot might leave one.
   const int null_fd = ::open("/dev/null", O_RDONLY);
