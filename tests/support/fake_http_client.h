@@ -13,7 +13,7 @@ namespace nodeboot::testing {
 
 class FakeHttpClient : public HttpClient {
  public:
-  // Each Send takes the next answer; the last one repeats. Until the first call: 200, no body.
+  // Each Send takes the next answer; the last one repeats. Before any Answer(): 200, no body.
   void Answer(std::vector<Result<HttpResponse>> answers);
   Result<HttpResponse> Send(const HttpRequest& request) override;
 
