@@ -124,6 +124,54 @@ TEST(LvmRun, TheVersionIsAskedOnceAndUdevMeansNoConfig) {
                                           "lvm lvchange --activate y vgpaas/runtime --devices /dev/vdb"));
 }
 
+// README, Commands: `--devices` only with lvm >= 2.03.12 (found with `lvm version` before the
+// first write); an older lvm gets the same command without it.
+TEST(LvmRun, AnOlderLvmGetsTheCommandWithoutDevices) {
+  for (const std::string release : {"2.03.11(2) (2021-01-08)", "2.03.9(2) (2020-03-26)", "2.02.187(2) (2020-03-24)"}) {
+    FakeCommandRunner runner;
+    runner.On({"lvm", "version"}, FakeCommandRunner::Output(Version(release)));
+    Lvm lvm(runner, /*udev_running=*/true);
+    ASSERT_TRUE(lvm.Run(VgCreate(), "create volume group vgpaas")) << release;
+    ASSERT_TRUE(lvm.Run({"lvcreate", "--addtag", "nodeboot", "--name", "runtime", "--extents", "100", "--stripes", "2",
+                         "vgpaas", "--devices", "/dev/vdb,/dev/vdc"},
+                        "create logical volume vgpaas/runtime"))
+        << release;
+    EXPECT_THAT(
+        runner.Lines(),
+        ElementsAre("lvm version", "lvm vgcreate --addtag nodeboot --physicalextentsize 4m vgpaas /dev/vdb /dev/vdc",
+                    "lvm lvcreate --addtag nodeboot --name runtime --extents 100 --stripes 2 vgpaas"))
+        << release;
+  }
+}
+
+TEST(LvmRun, ANewerMajorVersionKeepsDevices) {
+  FakeCommandRunner runner;
+  runner.On({"lvm", "version"}, FakeCommandRunner::Output(Version("3.0.0(2) (2030-01-01)")));
+  Lvm lvm(runner, true);
+  ASSERT_TRUE(lvm.Run(VgCreate(), "create volume group vgpaas"));
+  EXPECT_THAT(runner.commands.back().argv, ::testing::Contains("--devices"));
+}
+
+// Not knowing the version is the safe side: an lvm that cannot say what it is gets no --devices
+// (an unknown option would fail every command).
+TEST(LvmRun, AnUnknownVersionMeansNoDevices) {
+  const std::vector<CommandResult> answers = {FakeCommandRunner::Exit(3, "  Unknown command\n"),
+                                              FakeCommandRunner::Output("lvm2 something else\n"),
+                                              FakeCommandRunner::TimedOut()};
+  for (const auto& answer : answers) {
+    FakeCommandRunner runner;
+    runner.On({"lvm", "version"}, answer);
+    Lvm lvm(runner, true);
+    ASSERT_TRUE(lvm.Run(VgCreate(), "create volume group vgpaas"));
+    EXPECT_EQ(runner.Lines().back(), "lvm vgcreate --addtag nodeboot --physicalextentsize 4m vgpaas /dev/vdb /dev/vdc");
+  }
+  FakeCommandRunner runner;
+  runner.Unstartable({"lvm", "version"});
+  Lvm lvm(runner, true);
+  ASSERT_TRUE(lvm.Run(VgCreate(), "create volume group vgpaas"));
+  EXPECT_EQ(runner.Lines().back(), "lvm vgcreate --addtag nodeboot --physicalextentsize 4m vgpaas /dev/vdb /dev/vdc");
+}
+
 TEST(LvmRun, AFailedChangeIsExit22NamingTheCommandItsObjectAndTheFirstStderrLine) {
   FakeCommandRunner runner;
   runner.On({"lvm", "version"}, FakeCommandRunner::Output(Version("2.03.16(2) (2022-05-18)")));
