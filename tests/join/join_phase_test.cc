@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "tests/support/fake_clock.h"
 #include "tests/support/no_host_access.h"
 #include "tests/support/temp_dir.h"
 
@@ -131,7 +132,7 @@ class JoinPhaseTest : public ::testing::Test {
   run::PhaseOutcome Run(config::JoinMode mode) {
     config_.cluster.join = mode;
     JoinEnvironment environment;
-    environment.clock = {[this] { return now_; }, [this](std::chrono::milliseconds d) { now_ += d; }};
+    environment.clock = {clock_.Now(), clock_.Sleep()};
     runner_.joined = [this] {
       if (!std::filesystem::exists(root_.path() / "etc/kubernetes/kubelet.conf")) JoinedBefore();
     };
@@ -153,7 +154,7 @@ class JoinPhaseTest : public ::testing::Test {
   run::Identity identity_{"worker-1", "i-1", "boot", "run"};
   NodeRunner runner_;
   NodeApi api_;
-  std::chrono::steady_clock::time_point now_{};
+  nodeboot::testing::FakeClock clock_;
 };
 
 TEST_F(JoinPhaseTest, JoinedAndReadyNodeIsLeftAlone) {
@@ -300,12 +301,12 @@ TEST_F(JoinPhaseTest, AUnitThatFailsOrNeverStartsIsNamed) {
   runner_ = NodeRunner();
   runner_.stuck = {"containerd.service"};
   std::filesystem::remove(root_.path() / "etc/kubernetes/bootstrap-kubelet.conf");
-  const auto start = now_;
+  const auto start = clock_.now;
   outcome = Run(config::JoinMode::kKubelet);
   ASSERT_FALSE(outcome.status);
   EXPECT_THAT(outcome.status.error().message,
               HasSubstr("systemctl start containerd.service: not active after 120 s (ActiveState=inactive"));
-  EXPECT_GE(now_ - start, std::chrono::seconds(120));
+  EXPECT_GE(clock_.now - start, std::chrono::seconds(120));
   EXPECT_FALSE(std::filesystem::exists(root_.path() / "etc/kubernetes/bootstrap-kubelet.conf"));
 }
 

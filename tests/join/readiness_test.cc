@@ -4,7 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_http_client.h"
 
 namespace nodeboot::join {
 namespace {
@@ -25,20 +26,6 @@ json Node(const std::string& ready) {
         {"conditions", {{{"type", "Ready"}, {"status", ready}, {"reason", "KubeletNotReady"}, {"message", "cni"}}}}}}};
 }
 
-// Answers from a script (the last repeats); records the requests and the time each was sent.
-class ScriptedHttp : public HttpClient {
- public:
-  std::deque<Result<HttpResponse>> answers;
-  std::vector<HttpRequest> requests;
-
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    Result<HttpResponse> answer = answers.front();
-    if (answers.size() > 1) answers.pop_front();
-    return answer;
-  }
-};
-
 HttpResponse Answer(int status, const json& body, std::map<std::string, std::string> headers = {}) {
   return {status, std::move(headers), body.dump()};
 }
@@ -49,11 +36,7 @@ class ReadinessTest : public ::testing::Test {
     ReadinessPolicy policy;
     policy.budget = budget;
     policy.stopped = stopped_;
-    ReadinessClock clock{[this] { return now_; },
-                         [this](milliseconds delay) {
-                           sleeps_.push_back(delay.count());
-                           now_ += delay;
-                         }};
+    const ReadinessClock clock{clock_.Now(), clock_.Sleep()};
     CredentialsSource credentials = [this]() -> Result<ApiCredentials> {
       if (credentials_missing_for_-- > 0) return Error{"NB-JOIN-FAILED", "kubelet.conf does not exist yet", 30};
       ApiCredentials c;
@@ -64,9 +47,8 @@ class ReadinessTest : public ::testing::Test {
                         [this](const std::string& line) { progress_.push_back(line); });
   }
 
-  ScriptedHttp http_;
-  std::chrono::steady_clock::time_point now_{};
-  std::vector<int64_t> sleeps_;
+  nodeboot::testing::FakeHttpClient http_;
+  nodeboot::testing::FakeClock clock_;
   std::vector<std::string> progress_;
   int credentials_missing_for_ = 0;
   std::function<bool()> stopped_;
@@ -74,7 +56,7 @@ class ReadinessTest : public ::testing::Test {
 
 // Issue 15.3: a stop signal must not wait out the readiness budget (600 s by default).
 TEST_F(ReadinessTest, AStopEndsTheWaitWithinASleepSlice) {
-  http_.answers = {Answer(200, Node("False"))};
+  http_.Answer({Answer(200, Node("False"))});
   int polls_until_stop = 2;
   stopped_ = [&] { return http_.requests.size() >= static_cast<size_t>(polls_until_stop); };
   const Status status = Wait(std::chrono::seconds(600));
@@ -82,14 +64,14 @@ TEST_F(ReadinessTest, AStopEndsTheWaitWithinASleepSlice) {
   EXPECT_EQ(status.error().exit_code, 30);
   EXPECT_THAT(status.error().message, ::testing::HasSubstr("stopped while waiting for Node worker-1"));
   EXPECT_EQ(http_.requests.size(), 2u);
-  for (const int64_t sleep : sleeps_) EXPECT_LE(sleep, 200);
+  for (const int64_t sleep : clock_.SleptMs()) EXPECT_LE(sleep, 200);
 }
 
 TEST_F(ReadinessTest, ReadyAfterAFewPollsWithExponentialBackoff) {
-  http_.answers = {Answer(404, {{"message", "nodes \"worker-1\" not found"}}), Answer(200, Node("False")),
-                   Answer(200, Node("False")), Answer(200, Node("True"))};
+  http_.Answer({Answer(404, {{"message", "nodes \"worker-1\" not found"}}), Answer(200, Node("False")),
+                Answer(200, Node("False")), Answer(200, Node("True"))});
   ASSERT_TRUE(Wait(std::chrono::seconds(60)));
-  EXPECT_THAT(sleeps_, ElementsAre(500, 1000, 2000));
+  EXPECT_THAT(clock_.SleptMs(), ElementsAre(500, 1000, 2000));
   EXPECT_EQ(http_.requests[0].url, "https://api:6443/api/v1/nodes/worker-1");
   EXPECT_THAT(progress_, ElementsAre("Node worker-1: HTTP 404: nodes \"worker-1\" not found",
                                      "Node worker-1: Ready=False: KubeletNotReady: cni",
@@ -97,10 +79,10 @@ TEST_F(ReadinessTest, ReadyAfterAFewPollsWithExponentialBackoff) {
 }
 
 TEST_F(ReadinessTest, BackoffIsCappedAndTheLastPollIsAtTheDeadline) {
-  http_.answers = {Answer(200, Node("False"))};
+  http_.Answer({Answer(200, Node("False"))});
   const Status status = Wait(std::chrono::seconds(20));
   ASSERT_FALSE(status);
-  EXPECT_THAT(sleeps_, ElementsAre(500, 1000, 2000, 4000, 5000, 5000, 2500));
+  EXPECT_THAT(clock_.SleptMs(), ElementsAre(500, 1000, 2000, 4000, 5000, 5000, 2500));
   EXPECT_EQ(http_.requests.size(), 8u);
   EXPECT_EQ(status.error().exit_code, 31);
   EXPECT_EQ(status.error().code, "NB-JOIN-TIMEOUT");
@@ -109,15 +91,14 @@ TEST_F(ReadinessTest, BackoffIsCappedAndTheLastPollIsAtTheDeadline) {
 }
 
 TEST_F(ReadinessTest, ThrottlingHonoursRetryAfter) {
-  http_.answers = {Answer(429, {{"message", "too many requests"}}, {{"retry-after", "3"}}),
-                   Answer(429, {{"message", "too many requests"}}, {{"retry-after", "soon"}}),
-                   Answer(200, Node("True"))};
+  http_.Answer({Answer(429, {{"message", "too many requests"}}, {{"retry-after", "3"}}),
+                Answer(429, {{"message", "too many requests"}}, {{"retry-after", "soon"}}), Answer(200, Node("True"))});
   ASSERT_TRUE(Wait(std::chrono::seconds(60)));
-  EXPECT_THAT(sleeps_, ElementsAre(3000, 1000));  // Retry-After, then the backoff (no usable header)
+  EXPECT_THAT(clock_.SleptMs(), ElementsAre(3000, 1000));  // Retry-After, then the backoff (no usable header)
 }
 
 TEST_F(ReadinessTest, NeverAnsweredIsAFailedJoinWithTheLastError) {
-  http_.answers = {Error::Internal("GET https://api:6443/api/v1/nodes/worker-1: Connection refused")};
+  http_.Answer({Error::Internal("GET https://api:6443/api/v1/nodes/worker-1: Connection refused")});
   const Status status = Wait(std::chrono::seconds(3));
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().exit_code, 30);
@@ -129,8 +110,8 @@ TEST_F(ReadinessTest, NeverAnsweredIsAFailedJoinWithTheLastError) {
 }
 
 TEST_F(ReadinessTest, AnswersThenSilenceTimesOutWithBoth) {
-  http_.answers = {Answer(503, {{"message", "etcdserver: leader changed"}}),
-                   Error::Internal("GET https://api:6443/api/v1/nodes/worker-1: timeout")};
+  http_.Answer({Answer(503, {{"message", "etcdserver: leader changed"}}),
+                Error::Internal("GET https://api:6443/api/v1/nodes/worker-1: timeout")});
   const Status status = Wait(std::chrono::seconds(3));
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().exit_code, 31);
@@ -142,7 +123,7 @@ TEST_F(ReadinessTest, AnswersThenSilenceTimesOutWithBoth) {
 
 TEST_F(ReadinessTest, WaitsForKubeletConfToAppear) {
   credentials_missing_for_ = 2;
-  http_.answers = {Answer(200, Node("True"))};
+  http_.Answer({Answer(200, Node("True"))});
   ASSERT_TRUE(Wait(std::chrono::seconds(10)));
   EXPECT_EQ(http_.requests.size(), 1u);
   EXPECT_THAT(progress_[0], HasSubstr("kubelet.conf does not exist yet"));
@@ -153,7 +134,7 @@ TEST_F(ReadinessTest, ReadyWithoutTheSettingsFailsAtOnceNamingThem) {
   node["metadata"]["labels"]["team"] = "web";
   node["spec"]["taints"] = json::array();
   node["status"]["capacity"].erase("pods");
-  http_.answers = {Answer(200, node)};
+  http_.Answer({Answer(200, node)});
   const Status status = Wait(std::chrono::seconds(60));
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().exit_code, 30);
@@ -161,7 +142,7 @@ TEST_F(ReadinessTest, ReadyWithoutTheSettingsFailsAtOnceNamingThem) {
             "Node worker-1 is Ready but lacks what nodeboot asked for: label team=data (is "
             "\"web\"), taint "
             "dedicated=gpu:NoSchedule, status.capacity.pods 64 (absent)");
-  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_TRUE(clock_.SleptMs().empty());
 }
 
 TEST(MissingSettingsTest, ChecksEachRequestedItem) {

@@ -5,68 +5,35 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include "agent/report/flush.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_http_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace nodeboot::report {
 namespace {
 
+using nodeboot::testing::FakeClock;
+using nodeboot::testing::FakeHttpClient;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-class FakeHttpClient : public HttpClient {
- public:
-  // Each Send takes the next answer; the last one repeats.
-  void Answer(std::vector<Result<HttpResponse>> answers) { answers_.assign(answers.begin(), answers.end()); }
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    if (answers_.size() > 1) {
-      auto next = answers_.front();
-      answers_.pop_front();
-      return next;
-    }
-    return answers_.front();
-  }
-  std::vector<HttpRequest> requests;
-
- private:
-  std::deque<Result<HttpResponse>> answers_{HttpResponse{200, {}, ""}};
-};
 
 HttpResponse Status(int status, std::map<std::string, std::string> headers = {}, std::string body = "") {
   return {status, std::move(headers), std::move(body)};
 }
 Error Refused() { return Error::Internal("POST http://127.0.0.1:9/x: Connection refused"); }
 
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
-  std::chrono::system_clock::time_point wall = std::chrono::system_clock::from_time_t(1445412480);  // 07:28:00
-  double random = 1.0;
-  std::vector<milliseconds> sleeps;
-
-  DeliveryClock Clock() {
-    return {[this] { return now; },
-            [this] { return wall; },
-            [this](milliseconds d) {
-              sleeps.push_back(d);
-              now += d;
-              wall += d;
-            },
-            [this] { return random; },
-            {}};
-  }
-};
+// The delivery clock over the shared fake clock: every wait recorded, none slept.
+DeliveryClock Clock(FakeClock& clock) { return {clock.Now(), clock.Wall(), clock.Sleep(), clock.Random(), {}}; }
 
 class DeliveryTest : public ::testing::Test {
  protected:
   DeliveryResult Send(milliseconds budget = seconds(300)) {
     DeliveryPolicy policy;
     policy.budget = budget;
-    return Deliver(client_, target_, "{\"runId\":\"run-1\"}", "run-1", policy, clock_.Clock(), clock_.now + budget);
+    return Deliver(client_, target_, "{\"runId\":\"run-1\"}", "run-1", policy, Clock(clock_), clock_.now + budget);
   }
   FakeHttpClient client_;
   FakeClock clock_;
@@ -112,7 +79,7 @@ TEST_F(DeliveryTest, RetryAfterZeroOrInThePastWaitsAtLeastTheBaseAndAttemptsAreC
   FakeHttpClient client;
   client.Answer({Status(429, {{"retry-after", "0"}})});
   clock_.sleeps.clear();
-  const auto result = Deliver(client, target_, "{}", "run-2", {}, clock_.Clock(), clock_.now + seconds(300));
+  const auto result = Deliver(client, target_, "{}", "run-2", {}, Clock(clock_), clock_.now + seconds(300));
   EXPECT_EQ(result.outcome, DeliveryOutcome::kPending);
   EXPECT_EQ(result.attempts, 20);
   EXPECT_THAT(result.detail, HasSubstr("gave up after 20 attempts"));
@@ -121,7 +88,7 @@ TEST_F(DeliveryTest, RetryAfterZeroOrInThePastWaitsAtLeastTheBaseAndAttemptsAreC
 
 TEST_F(DeliveryTest, AStopEndsTheRetriesAtOnce) {
   client_.Answer({Refused()});
-  DeliveryClock clock = clock_.Clock();
+  DeliveryClock clock = Clock(clock_);
   clock.stopped = [] { return true; };
   const auto result = Deliver(client_, target_, "{}", "run-1", {}, clock, clock_.now + seconds(300));
   EXPECT_EQ(result.outcome, DeliveryOutcome::kPending);
@@ -146,7 +113,7 @@ TEST_F(DeliveryTest, OtherClientErrorsAreRejectedWithoutRetry) {
   for (int status : {400, 401, 403, 404, 409, 413, 422}) {
     FakeHttpClient client;
     client.Answer({Status(status, {}, "{\"error\":\"missing field\"}")});
-    const auto result = Deliver(client, target_, "{}", "run-1", {}, clock_.Clock(), clock_.now + seconds(300));
+    const auto result = Deliver(client, target_, "{}", "run-1", {}, Clock(clock_), clock_.now + seconds(300));
     EXPECT_EQ(result.outcome, DeliveryOutcome::kRejected) << status;
     EXPECT_EQ(result.attempts, 1) << status;
     EXPECT_THAT(result.detail, HasSubstr(fmt::format("HTTP {}: {{\"error\":\"missing field\"}}", status)));
@@ -246,7 +213,7 @@ class FlushTest : public ::testing::Test {
 
 TEST_F(FlushTest, ThisRunFirstThenOldestFirstRefusedOnesSetAside) {
   client_.Answer({Status(200), Status(400), Status(200)});
-  const auto result = FlushOutbox(outbox_, client_, target_, {}, clock_.Clock(), "run-c");
+  const auto result = FlushOutbox(outbox_, client_, target_, {}, Clock(clock_), "run-c");
   EXPECT_THAT(Sent(), ElementsAre("run-c", "run-a", "run-b"));
   EXPECT_EQ(result.delivered, 2);
   EXPECT_EQ(result.rejected, 1);
@@ -259,7 +226,7 @@ TEST_F(FlushTest, AnUnreachableServiceEndsTheFlushAndKeepsEverything) {
   client_.Answer({Refused()});
   DeliveryPolicy policy;
   policy.budget = seconds(2);
-  const auto result = FlushOutbox(outbox_, client_, target_, policy, clock_.Clock());
+  const auto result = FlushOutbox(outbox_, client_, target_, policy, Clock(clock_));
   EXPECT_EQ(result.delivered, 0);
   EXPECT_EQ(result.pending, 3);
   EXPECT_EQ(result.by_run.size(), 1u);  // the others were not tried against a dead service

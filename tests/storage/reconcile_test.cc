@@ -9,11 +9,13 @@
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/host_files.h"
+#include "tests/support/error_matchers.h"
 #include "tests/support/fake_storage_host.h"
 
 namespace nodeboot::storage {
 namespace {
 
+using nodeboot::testing::FailsWith;
 using testing::FakeStorageHost;
 using ::testing::HasSubstr;
 using testing::Killed;
@@ -39,11 +41,13 @@ struct Node {
     input.host_prefix = root.path().string();
   }
 
-  Status Run() {
-    Lvm lvm(host, false);
+  Status Run() { return Run(host); }
+  // A run whose commands go to `runner` (which may pass them on to the host).
+  Status Run(CommandRunner& runner) {
+    Lvm lvm(runner, false);
     auto files = MakeRealHostFiles(paths);
     IntentLog intents(paths);
-    ApplyContext context{paths, host, *files, lvm, host, intents, false};
+    ApplyContext context{paths, runner, *files, lvm, host, intents, false};
     return Reconcile(input, context);
   }
   std::string Fstab() const {
@@ -171,6 +175,42 @@ TEST(Reconcile, AnMkfsIntentForAnotherLvDoesNotRemakeAFilesystem) {
   for (size_t i = 0; i < node.host.log.size(); ++i)
     EXPECT_THAT(node.host.log[i], ::testing::Not(HasSubstr(" -F "))) << node.host.log[i];
   EXPECT_EQ(node.host.changing_commands - before, 4);  // mkdir + mount, twice: nothing re-made
+}
+
+// README, Verification: the pass that finds nothing left to do must show every LV on the
+// group's disks; lvm naming a segment's device otherwise (here a multipath alias of vdb, which
+// the planner does not act on) is exit 22 NB-STORAGE-VERIFY-FAILED naming the LV and device.
+TEST(Reconcile, AnLvOnADeviceOutsideTheGroupFailsVerification) {
+  Node node(LvType::kLinear);
+  node.host.AddDisk("vdb", 10 * kGiB);
+  ASSERT_TRUE(node.Run());
+  ASSERT_TRUE(node.Run());
+  for (auto& lv : node.host.vgs.at("vgpaas").lvs) {
+    if (lv.name == "dockersys") lv.devices = {"/dev/mapper/mpatha"};
+  }
+  const Status run = node.Run();
+  EXPECT_THAT(run, FailsWith("NB-STORAGE-VERIFY-FAILED", 22,
+                             "vgpaas/dockersys uses /dev/mapper/mpatha, which is not one of the group's disks"));
+}
+
+// A mount that exits 0 and mounts nothing (another mount namespace): the loop plans the mounts
+// again on every pass and gives up after 6 with NB-STORAGE-VERIFY-FAILED, naming what is left.
+TEST(Reconcile, ALayoutThatDoesNotConvergeFailsVerification) {
+  struct MountsVanish : CommandRunner {
+    explicit MountsVanish(FakeStorageHost& host) : host(host) {}
+    Result<CommandResult> Run(const Command& command) override {
+      if (command.argv.front() == "mount") return CommandResult{};
+      return host.Run(command);
+    }
+    FakeStorageHost& host;
+  };
+  Node node(LvType::kLinear);
+  node.host.AddDisk("vdb", 10 * kGiB);
+  MountsVanish runner(node.host);
+  const Status run = node.Run(runner);
+  EXPECT_THAT(run, FailsWith("NB-STORAGE-VERIFY-FAILED", 22,
+                             ::testing::StartsWith("the layout did not converge after 6 passes (still to do: mount")));
+  EXPECT_THAT(node.host.Layout(), ::testing::Not(HasSubstr("mount /dev/mapper")));
 }
 
 }  // namespace
