@@ -15,15 +15,10 @@
 
 namespace nodeboot {
 
-struct HttpRequest {
-  std::string method = "GET";
-  std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;    // non-secret headers
-  std::vector<std::pair<std::string, Secret>> secret_headers;  // X-Auth-Token, Authorization
-  std::string body;
-  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
-  // Trust: a CA bundle file, or PEM text (kubeconfig's certificate-authority-data). Both
-  // empty: the system trust store.
+// Whom to trust over TLS and who we are: the HTTP request's and the kubeconfig's (kubeconfig.h).
+struct TlsCredentials {
+  // A CA bundle file, or PEM text (kubeconfig's certificate-authority-data). Both empty: the
+  // system trust store.
   std::string ca_file;
   std::string ca_pem;
   // Client certificate authentication (kubelet.conf): files or PEM text.
@@ -31,6 +26,16 @@ struct HttpRequest {
   std::string client_key_file;
   std::string client_cert_pem;
   Secret client_key_pem;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;    // non-secret headers
+  std::vector<std::pair<std::string, Secret>> secret_headers;  // X-Auth-Token, Authorization
+  std::string body;
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  TlsCredentials tls = {};
 };
 
 struct HttpResponse {

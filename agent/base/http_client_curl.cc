@@ -170,17 +170,17 @@ class CurlHttpClient : public HttpClient {
     // TLS is verified, always: there is no option to turn it off.
     curl_api.setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_api.setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!request.ca_file.empty()) curl_api.setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
-    if (!request.ca_pem.empty()) SetBlob(curl_api, h, CURLOPT_CAINFO_BLOB, request.ca_pem);
-    if (!request.client_cert_file.empty()) {
-      curl_api.setopt(h, CURLOPT_SSLCERT, request.client_cert_file.c_str());
+    if (!request.tls.ca_file.empty()) curl_api.setopt(h, CURLOPT_CAINFO, request.tls.ca_file.c_str());
+    if (!request.tls.ca_pem.empty()) SetBlob(curl_api, h, CURLOPT_CAINFO_BLOB, request.tls.ca_pem);
+    if (!request.tls.client_cert_file.empty()) {
+      curl_api.setopt(h, CURLOPT_SSLCERT, request.tls.client_cert_file.c_str());
     }
-    if (!request.client_key_file.empty()) {
-      curl_api.setopt(h, CURLOPT_SSLKEY, request.client_key_file.c_str());
+    if (!request.tls.client_key_file.empty()) {
+      curl_api.setopt(h, CURLOPT_SSLKEY, request.tls.client_key_file.c_str());
     }
-    if (!request.client_cert_pem.empty()) SetBlob(curl_api, h, CURLOPT_SSLCERT_BLOB, request.client_cert_pem);
-    if (!request.client_key_pem.empty()) {
-      SetBlob(curl_api, h, CURLOPT_SSLKEY_BLOB, request.client_key_pem.Reveal());
+    if (!request.tls.client_cert_pem.empty()) SetBlob(curl_api, h, CURLOPT_SSLCERT_BLOB, request.tls.client_cert_pem);
+    if (!request.tls.client_key_pem.empty()) {
+      SetBlob(curl_api, h, CURLOPT_SSLKEY_BLOB, request.tls.client_key_pem.Reveal());
     }
 
     const CURLcode code = curl_api.perform(h);

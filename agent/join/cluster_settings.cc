@@ -80,7 +80,7 @@ Result<KubeletSettings> FetchClusterKubeletSettings(HttpClient& http, const Join
   ApiCredentials credentials;
   credentials.server = settings.api_server;
   while (credentials.server.ends_with('/')) credentials.server.pop_back();
-  credentials.ca_file = ca_file;
+  credentials.tls.ca_file = ca_file;
   credentials.token = settings.bootstrap_token;
   const HttpRequest request = credentials.Get(kKubeletConfigMapPath);
   auto response = http.Send(request);

@@ -63,12 +63,7 @@ HttpRequest ApiCredentials::Get(std::string_view path) const {
   request.url = server + std::string(path);
   request.headers = {{"Accept", "application/json"}, {"User-Agent", "nodeboot/" NODEBOOT_VERSION}};
   if (!token.empty()) request.secret_headers = {{"Authorization", Secret("Bearer " + token.Reveal())}};
-  request.ca_file = ca_file;
-  request.ca_pem = ca_pem;
-  request.client_cert_file = client_cert_file;
-  request.client_key_file = client_key_file;
-  request.client_cert_pem = client_cert_pem;
-  request.client_key_pem = client_key_pem;
+  request.tls = tls;
   return request;
 }
 
@@ -106,25 +101,25 @@ Result<ApiCredentials> ParseKubeconfig(std::string_view text, std::string_view w
     return Malformed(where, fmt::format("cluster server \"{}\" is not an http(s) URL", credentials.server));
   }
   if (Member(*cluster, "certificate-authority-data")) {
-    NB_TRY_ASSIGN(credentials.ca_pem, DecodeData(*cluster, "certificate-authority-data", where));
+    NB_TRY_ASSIGN(credentials.tls.ca_pem, DecodeData(*cluster, "certificate-authority-data", where));
   } else if (const auto ca = ScalarOf(*cluster, "certificate-authority"); !ca.empty()) {
-    credentials.ca_file = resolve(ca);
+    credentials.tls.ca_file = resolve(ca);
   }
   if (!user) return credentials;  // no user: anonymous, which the API server will refuse loudly
 
   if (Member(*user, "client-certificate-data")) {
-    NB_TRY_ASSIGN(credentials.client_cert_pem, DecodeData(*user, "client-certificate-data", where));
+    NB_TRY_ASSIGN(credentials.tls.client_cert_pem, DecodeData(*user, "client-certificate-data", where));
   } else if (const auto cert = ScalarOf(*user, "client-certificate"); !cert.empty()) {
-    credentials.client_cert_file = resolve(cert);
+    credentials.tls.client_cert_file = resolve(cert);
   }
   if (Member(*user, "client-key-data")) {
     NB_TRY_ASSIGN(std::string key, DecodeData(*user, "client-key-data", where));
-    credentials.client_key_pem = Secret(std::move(key));
+    credentials.tls.client_key_pem = Secret(std::move(key));
   } else if (const auto key = ScalarOf(*user, "client-key"); !key.empty()) {
-    credentials.client_key_file = resolve(key);
+    credentials.tls.client_key_file = resolve(key);
   }
-  const bool has_cert = !credentials.client_cert_pem.empty() || !credentials.client_cert_file.empty();
-  const bool has_key = !credentials.client_key_pem.empty() || !credentials.client_key_file.empty();
+  const bool has_cert = !credentials.tls.client_cert_pem.empty() || !credentials.tls.client_cert_file.empty();
+  const bool has_key = !credentials.tls.client_key_pem.empty() || !credentials.tls.client_key_file.empty();
   if (has_cert != has_key) {
     return Malformed(where, has_cert ? "user has a client certificate but no client key"
                                      : "user has a client key but no client certificate");

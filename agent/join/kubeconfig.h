@@ -21,12 +21,7 @@ namespace nodeboot::join {
 // directory).
 struct ApiCredentials {
   std::string server;  // "https://10.0.0.10:6443", without a trailing '/'
-  std::string ca_file;
-  std::string ca_pem;
-  std::string client_cert_file;
-  std::string client_key_file;
-  std::string client_cert_pem;
-  Secret client_key_pem;
+  TlsCredentials tls;
   std::string token_file;  // read by ReadKubeconfig into `token`
   Secret token;
 

@@ -76,7 +76,7 @@ DeliveryResult Deliver(HttpClient& client, const DeliveryTarget& target, const s
                      {"User-Agent", fmt::format("nodeboot/{}", NODEBOOT_VERSION)}};
   request.secret_headers = {{"X-Auth-Token", target.token}};
   request.body = body;
-  request.ca_file = target.ca_file;
+  request.tls.ca_file = target.ca_file;
 
   DeliveryResult result;
   for (int retry = 0;; ++retry) {

@@ -44,9 +44,9 @@ TEST(KubeconfigTest, ReadsTheCurrentContextsClusterAndUser) {
   const auto credentials = Parse(kKubeadmStyle);
   ASSERT_TRUE(credentials) << credentials.error().message;
   EXPECT_EQ(credentials->server, "https://10.0.0.10:6443");
-  EXPECT_EQ(credentials->ca_pem, "CA PEM");
-  EXPECT_EQ(credentials->client_cert_file, "/root/var/lib/kubelet/pki/kubelet-client-current.pem");
-  EXPECT_EQ(credentials->client_key_file, "/root/var/lib/kubelet/pki/kubelet-client-current.pem");
+  EXPECT_EQ(credentials->tls.ca_pem, "CA PEM");
+  EXPECT_EQ(credentials->tls.client_cert_file, "/root/var/lib/kubelet/pki/kubelet-client-current.pem");
+  EXPECT_EQ(credentials->tls.client_key_file, "/root/var/lib/kubelet/pki/kubelet-client-current.pem");
   EXPECT_TRUE(credentials->token.empty());
   const HttpRequest request = credentials->Get("/api/v1/nodes/worker-1");
   EXPECT_EQ(request.url, "https://10.0.0.10:6443/api/v1/nodes/worker-1");
@@ -61,9 +61,9 @@ TEST(KubeconfigTest, InlineKeyAndTokenAreSecrets) {
       EncodeBase64("CERT") + "\n    client-key-data: " + EncodeBase64("KEY") + "\n    token: tok-123456\n";
   const auto credentials = Parse(text);
   ASSERT_TRUE(credentials) << credentials.error().message;
-  EXPECT_EQ(credentials->ca_file, "/root/ca.crt");
-  EXPECT_EQ(credentials->client_cert_pem, "CERT");
-  EXPECT_EQ(credentials->client_key_pem.Reveal(), "KEY");
+  EXPECT_EQ(credentials->tls.ca_file, "/root/ca.crt");
+  EXPECT_EQ(credentials->tls.client_cert_pem, "CERT");
+  EXPECT_EQ(credentials->tls.client_key_pem.Reveal(), "KEY");
   const HttpRequest request = credentials->Get("/x");
   ASSERT_EQ(request.secret_headers.size(), 1u);
   EXPECT_EQ(request.secret_headers[0].second.Reveal(), "Bearer tok-123456");
@@ -99,7 +99,7 @@ TEST(KubeconfigTest, ReadKubeconfigResolvesUnderTheRootAndReadsTheTokenFile) {
   root.Write("var/run/token", "tok-abcdef\n");
   const auto credentials = ReadKubeconfig(Paths(root.path()), "/etc/kubernetes/kubelet.conf");
   ASSERT_TRUE(credentials) << credentials.error().message;
-  EXPECT_EQ(credentials->ca_file, (root.path() / "etc/kubernetes/pki/ca.crt").string());
+  EXPECT_EQ(credentials->tls.ca_file, (root.path() / "etc/kubernetes/pki/ca.crt").string());
   EXPECT_EQ(credentials->token.Reveal(), "tok-abcdef");
   EXPECT_FALSE(ReadKubeconfig(Paths(root.path()), "/etc/kubernetes/missing.conf"));
 }

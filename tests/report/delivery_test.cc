@@ -51,7 +51,7 @@ TEST_F(DeliveryTest, TwoServiceUnavailableThenDeliveredWithOneIdempotencyKey) {
   for (const auto& request : client_.requests) {
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.url, target_.url);
-    EXPECT_EQ(request.ca_file, "/etc/ca.pem");
+    EXPECT_EQ(request.tls.ca_file, "/etc/ca.pem");
     EXPECT_EQ(request.body, "{\"runId\":\"run-1\"}");
     EXPECT_THAT(request.headers, ::testing::Contains(std::pair<std::string, std::string>("Idempotency-Key", "run-1")));
     EXPECT_THAT(request.headers,
