@@ -17,8 +17,7 @@ bool IsLvmStep(StepKind kind) {
 }
 
 Error CommandFailed(const Step& step, const std::vector<std::string>& argv, const std::string& detail) {
-  return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("{} ({}): {}", argv.front(), step.why, detail),
-               exit_code::kStorageCommandFailed};
+  return errors::StorageCommandFailed(fmt::format("{} ({}): {}", argv.front(), step.why, detail));
 }
 
 // What the step is about to do, for the intent record; nullopt for steps that need none
@@ -59,9 +58,8 @@ Result<bool> NeedsMkfs(const Step& step, ApplyContext& context) {
     log::Info("storage: {} already carries {}; not re-made", step.device, found);
     return false;
   }
-  return Error{"NB-STORAGE-UNSAFE-DISK",
-               fmt::format("{} carries {}, not {}; it is not re-made", step.device, found, Name(step.filesystem)),
-               exit_code::kStorageUnsafe};
+  return errors::StorageUnsafeDisk(
+      fmt::format("{} carries {}, not {}; it is not re-made", step.device, found, Name(step.filesystem)));
 }
 
 Status RunCommand(const Step& step, const std::vector<std::string>& argv, ApplyContext& context) {
@@ -83,8 +81,7 @@ Status RunStep(const Step& step, const Plan& plan, ApplyContext& context) {
     if (auto written =
             context.files.Write("/etc/fstab", step.fstab, std::filesystem::perms(0644), std::filesystem::perms(0755));
         !written) {
-      return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("write /etc/fstab: {}", written.error().message),
-                   exit_code::kStorageCommandFailed};
+      return errors::StorageCommandFailed(fmt::format("write /etc/fstab: {}", written.error().message));
     }
     return Ok();
   }

@@ -94,9 +94,8 @@ Status IntentLog::Record(const Intent& intent) {
   auto written = WriteFileAtomically(paths_.Host(Paths::kStorageIntentFile), FormatIntent(intent) + "\n",
                                      std::filesystem::perms(0600), std::filesystem::perms(0700));
   if (!written) {
-    return Error{"NB-STORAGE-COMMAND-FAILED",
-                 fmt::format("record the intent to {}: {}", Name(intent.kind), written.error().message),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(
+        fmt::format("record the intent to {}: {}", Name(intent.kind), written.error().message));
   }
   return Ok();
 }
@@ -106,8 +105,7 @@ Status IntentLog::Clear() {
   std::error_code ec;
   if (!std::filesystem::remove(path, ec)) {
     if (!ec) return Ok();  // there was none
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("remove the intent record: {}", ec.message()),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("remove the intent record: {}", ec.message()));
   }
   // The removal must be on disk before the next step: a record that came back after a crash
   // would let a later run redo a step over data written since.
@@ -115,9 +113,7 @@ Status IntentLog::Clear() {
   const bool synced = dir >= 0 && ::fsync(dir) == 0;
   if (dir >= 0) ::close(dir);
   if (!synced) {
-    return Error{"NB-STORAGE-COMMAND-FAILED",
-                 fmt::format("sync {}: {}", path.parent_path().string(), std::strerror(errno)),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("sync {}: {}", path.parent_path().string(), std::strerror(errno)));
   }
   return Ok();
 }

@@ -33,12 +33,10 @@ Result<LvmState> Lvm::Report() {
   command.capture_bytes = 64 << 20;  // the report itself; a few KiB per VG
   auto result = runner_.Run(command);
   if (!result) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("lvm fullreport: {}", result.error().message),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("lvm fullreport: {}", result.error().message));
   }
   if (!result->ok()) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("lvm fullreport: {}", DescribeFailure(command, *result)),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("lvm fullreport: {}", DescribeFailure(command, *result)));
   }
   return ParseLvmFullReport(result->out);
 }
@@ -75,12 +73,10 @@ Status Lvm::Run(std::vector<std::string> argv, const std::string& what) {
   command.timeout = kWriteTimeout;
   auto result = runner_.Run(command);
   if (!result) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("{} ({}): {}", name, what, result.error().message),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("{} ({}): {}", name, what, result.error().message));
   }
   if (!result->ok()) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("{} ({}): {}", name, what, DescribeFailure(command, *result)),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("{} ({}): {}", name, what, DescribeFailure(command, *result)));
   }
   return Ok();
 }

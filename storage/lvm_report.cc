@@ -153,8 +153,7 @@ Result<LvmState> ParseLvmFullReport(std::string_view text) {
     }
     return state;
   } catch (const std::exception& e) {
-    return Error{"NB-STORAGE-COMMAND-FAILED", fmt::format("lvm fullreport: cannot read its JSON: {}", e.what()),
-                 exit_code::kStorageCommandFailed};
+    return errors::StorageCommandFailed(fmt::format("lvm fullreport: cannot read its JSON: {}", e.what()));
   }
 }
 

@@ -25,10 +25,9 @@ struct Problems {
 
   Error ToError() const {
     if (!unsafe.empty()) {
-      return Error{"NB-STORAGE-UNSAFE-DISK", fmt::format("{}", fmt::join(unsafe, "; ")), exit_code::kStorageUnsafe};
+      return errors::StorageUnsafeDisk(fmt::format("{}", fmt::join(unsafe, "; ")));
     }
-    return Error{"NB-STORAGE-UNSATISFIABLE", fmt::format("{}", fmt::join(unsatisfiable, "; ")),
-                 exit_code::kStorageUnsatisfiable};
+    return errors::StorageUnsatisfiable(fmt::format("{}", fmt::join(unsatisfiable, "; ")));
   }
   bool empty() const { return unsafe.empty() && unsatisfiable.empty(); }
 };

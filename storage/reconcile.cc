@@ -59,9 +59,8 @@ Status Reconcile(const PlanInput& input, ApplyContext& context) {
     if (context.dry_run) return Ok();
     last_step = plan.steps.front().why;
   }
-  return Error{"NB-STORAGE-VERIFY-FAILED",
-               fmt::format("the layout did not converge after {} passes (still to do: {})", max_passes, last_step),
-               exit_code::kStorageCommandFailed};
+  return errors::StorageVerifyFailed(
+      fmt::format("the layout did not converge after {} passes (still to do: {})", max_passes, last_step));
 }
 
 }  // namespace nodeboot::storage

@@ -19,8 +19,6 @@ constexpr std::array<int, 256> kDecode = MakeDecodeTable();
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-Error Invalid(std::string why) { return Error{"NB-CONFIG-INVALID", std::move(why), exit_code::kInvalidConfig}; }
-
 }  // namespace
 
 Result<std::string> DecodeBase64(std::string_view encoded) {
@@ -28,10 +26,10 @@ Result<std::string> DecodeBase64(std::string_view encoded) {
   // Wrapped output of `base64` (76 columns) is the commonest mistake; name it first.
   for (size_t i = 0; i < text.size(); ++i) {
     if (IsSpace(text[i]))
-      return Invalid(fmt::format("invalid base64: whitespace at offset {} (encode with base64 -w0)", i));
+      return errors::ConfigInvalid(fmt::format("invalid base64: whitespace at offset {} (encode with base64 -w0)", i));
   }
   if (text.size() % 4 != 0) {
-    return Invalid(
+    return errors::ConfigInvalid(
         fmt::format("invalid base64: length {} is not a multiple of 4 (padding missing or "
                     "text truncated)",
                     text.size()));
@@ -46,22 +44,26 @@ Result<std::string> DecodeBase64(std::string_view encoded) {
       const char c = text[group + i];
       if (c == '=') {
         // Padding only in the last group, only in its last two places, and only trailing.
-        if (!last || i < 2) return Invalid(fmt::format("invalid base64: misplaced '=' at offset {}", group + i));
+        if (!last || i < 2)
+          return errors::ConfigInvalid(fmt::format("invalid base64: misplaced '=' at offset {}", group + i));
         ++padding;
         values[i] = 0;
         continue;
       }
-      if (padding > 0) return Invalid(fmt::format("invalid base64: data after '=' at offset {}", group + i));
+      if (padding > 0)
+        return errors::ConfigInvalid(fmt::format("invalid base64: data after '=' at offset {}", group + i));
       values[i] = kDecode[static_cast<unsigned char>(c)];
       if (values[i] < 0) {
-        return Invalid(fmt::format("invalid base64: character 0x{:02x} at offset {} is not in the alphabet",
-                                   static_cast<unsigned char>(c), group + i));
+        return errors::ConfigInvalid(
+            fmt::format("invalid base64: character 0x{:02x} at offset {} is not in the alphabet",
+                        static_cast<unsigned char>(c), group + i));
       }
     }
     const unsigned triple = (values[0] << 18) | (values[1] << 12) | (values[2] << 6) | values[3];
     // Canonical encodings only: the bits that padding drops must be zero.
     if ((padding == 1 && (triple & 0xff) != 0) || (padding == 2 && (triple & 0xffff) != 0)) {
-      return Invalid(fmt::format("invalid base64: non-zero padding bits in the last group at offset {}", group));
+      return errors::ConfigInvalid(
+          fmt::format("invalid base64: non-zero padding bits in the last group at offset {}", group));
     }
     out.push_back(static_cast<char>((triple >> 16) & 0xff));
     if (padding < 2) out.push_back(static_cast<char>((triple >> 8) & 0xff));

@@ -38,8 +38,7 @@ Result<RunLock> RunLock::Acquire(const std::filesystem::path& path) {
     if (err == EWOULDBLOCK) {
       std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
       while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-      return Error{"NB-LOCKED", fmt::format("another nodeboot run (pid {}) holds {}", pid, path.string()),
-                   exit_code::kLocked};
+      return errors::Locked(fmt::format("another nodeboot run (pid {}) holds {}", pid, path.string()));
     }
     return Error::Internal(fmt::format("lock {}: {}", path.string(), std::strerror(err)));
   }

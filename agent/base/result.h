@@ -2,8 +2,9 @@
 //
 // An Error says what failed, on what, and why, in one message; `code` is the error catalog
 // code (e.g. "NB-STORAGE-UNSAFE-DISK") and `exit_code` is the process exit code of SPEC §2 it
-// maps to. Every fallible function in the project returns a Result; exceptions are caught in
-// the adapter of the library that throws them.
+// maps to; an Error is made with the named constructor of its code (errors::StorageUnsafeDisk
+// ("...")), one per entry of the list in error_codes.h. Every fallible function in the project
+// returns a Result; exceptions are caught in the adapter of the library that throws them.
 #pragma once
 
 #include <string>
@@ -11,34 +12,30 @@
 #include <utility>
 #include <variant>
 
-namespace nodeboot {
+#include "agent/base/error_codes.h"
 
-// Exit codes of SPEC §2, named once.
-namespace exit_code {
-inline constexpr int kOk = 0;
-inline constexpr int kInternal = 1;
-inline constexpr int kInvalidConfig = 2;
-inline constexpr int kLocked = 3;
-inline constexpr int kPreInstallFailed = 10;
-inline constexpr int kPreInstallTimedOut = 11;
-inline constexpr int kStorageUnsatisfiable = 20;
-inline constexpr int kStorageUnsafe = 21;
-inline constexpr int kStorageCommandFailed = 22;
-inline constexpr int kJoinFailed = 30;
-inline constexpr int kJoinTimedOut = 31;
-inline constexpr int kPostInstallFailed = 40;
-inline constexpr int kPostInstallTimedOut = 41;
-inline constexpr int kGpuResetFailed = 50;
-inline constexpr int kGpuResetTimedOut = 51;
-}  // namespace exit_code
+namespace nodeboot {
 
 struct Error {
   std::string code;  // error catalog code; "NB-INTERNAL" when nothing more specific applies
   std::string message;
   int exit_code = exit_code::kInternal;
 
-  static Error Internal(std::string message) { return Error{"NB-INTERNAL", std::move(message), exit_code::kInternal}; }
+  static Error Internal(std::string message);  // errors::Internal
 };
+
+// The named constructors, one per entry of error_codes.h: errors::StorageUnsafeDisk(message).
+namespace errors {
+inline Error Make(const ErrorCode& code, std::string message) {
+  return Error{std::string(code.code), std::move(message), code.exit_code};
+}
+#define NB_ERROR_CONSTRUCTOR(name, code, exit) \
+  inline Error name(std::string message) { return Make(k##name, std::move(message)); }
+NB_ERROR_CODES(NB_ERROR_CONSTRUCTOR)
+#undef NB_ERROR_CONSTRUCTOR
+}  // namespace errors
+
+inline Error Error::Internal(std::string message) { return errors::Internal(std::move(message)); }
 
 template <typename T>
 class [[nodiscard]] Result {

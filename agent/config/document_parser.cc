@@ -202,10 +202,6 @@ class DocumentBuilder final : public YAML::EventHandler {
   size_t nodes_ = 0;  // in the document so far
 };
 
-Error ParseError(std::string message) {
-  return Error{"NB-CONFIG-INVALID", std::move(message), exit_code::kInvalidConfig};
-}
-
 }  // namespace
 
 std::string_view KindName(Document::Kind kind) {
@@ -224,7 +220,7 @@ std::string_view KindName(Document::Kind kind) {
 
 Result<Document> ParseDocument(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) {
-    return ParseError("not a text file: it contains a NUL byte");
+    return errors::ConfigInvalid("not a text file: it contains a NUL byte");
   }
   std::string yaml_error;
   try {
@@ -234,7 +230,7 @@ Result<Document> ParseDocument(std::string_view text) {
     while (builder.documents() < 2 && parser.HandleNextDocument(builder)) {
     }
     if (!builder.stuck_at().is_null()) throw YAML::ParserException(builder.stuck_at(), "cannot parse past this point");
-    if (builder.documents() > 1) return ParseError("holds more than one YAML document");
+    if (builder.documents() > 1) return errors::ConfigInvalid("holds more than one YAML document");
     return builder.TakeRoot();
   } catch (const YAML::Exception& e) {
     yaml_error = e.mark.is_null() ? e.msg : fmt::format("{} (line {})", e.msg, e.mark.line + 1);
@@ -259,10 +255,10 @@ Result<Document> ParseDocument(std::string_view text) {
       };
       return FromJson(nlohmann::json::parse(text, refuse_repeats));
     } catch (const std::exception& e) {  // nlohmann-json's errors and FromJson's depth limit
-      return ParseError(fmt::format("not valid YAML or JSON: {}", e.what()));
+      return errors::ConfigInvalid(fmt::format("not valid YAML or JSON: {}", e.what()));
     }
   }
-  return ParseError(fmt::format("not valid YAML: {}", yaml_error));
+  return errors::ConfigInvalid(fmt::format("not valid YAML: {}", yaml_error));
 }
 
 }  // namespace nodeboot::config

@@ -5,14 +5,10 @@
 
 #include <algorithm>
 
-#include "agent/base/shutdown.h"
-
 namespace nodeboot::gpu {
 namespace {
 
 using std::chrono::milliseconds;
-
-Error Failed(std::string message) { return Error{kCodeResetFailed, std::move(message), exit_code::kGpuResetFailed}; }
 
 std::string Plural(size_t count, std::string_view noun) {
   return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
@@ -37,10 +33,8 @@ Error InUse(const GpuState& gpu, std::string_view what) {
                                                       "it (nvidia-persistenced, DCGM's "
                                                       "nv-hostengine, nvsm, a monitoring agent, another nvidia-smi)"
                                                     : "used by " + ProcessList(gpu.processes);
-  return Error{kCodeInUse,
-               fmt::format("{}: {}: {}; stop them (or drain the node) and run `nodeboot run --repair`", Name(gpu.info),
-                           what, holders),
-               exit_code::kGpuResetFailed};
+  return errors::GpuInUse(fmt::format("{}: {}: {}; stop them (or drain the node) and run `nodeboot run --repair`",
+                                      Name(gpu.info), what, holders));
 }
 
 // Destroying instances, and a MIG mode change that takes effect now, need an idle GPU; only
@@ -136,21 +130,19 @@ Result<std::optional<Step>> NextStep(const Observation& observed, const History&
     const std::string why_pending =
         pending == history.pending_reason.end() ? "" : fmt::format(" (nvidia-smi: \"{}\")", pending->second);
     if (const auto refused = history.reset_refused.find(index); refused != history.reset_refused.end()) {
-      return Error{kCodeRebootRequired,
-                   fmt::format("{}: MIG mode stays Enabled until the GPU is reset{}, and this "
-                               "platform does not allow "
-                               "a GPU reset (nvidia-smi -r: \"{}\"; GPU pass-through "
-                               "virtualization): reboot the node, "
-                               "which applies the pending disable, then `nodeboot run` verifies it",
-                               Name(gpu.info), why_pending, refused->second),
-                   exit_code::kGpuResetFailed};
+      return errors::GpuRebootRequired(
+          fmt::format("{}: MIG mode stays Enabled until the GPU is reset{}, and this "
+                      "platform does not allow "
+                      "a GPU reset (nvidia-smi -r: \"{}\"; GPU pass-through "
+                      "virtualization): reboot the node, "
+                      "which applies the pending disable, then `nodeboot run` verifies it",
+                      Name(gpu.info), why_pending, refused->second));
     }
     if (history.reset.contains(index)) {
-      return Error{kCodeRebootRequired,
-                   fmt::format("{}: the GPU was reset and its MIG mode is still {}: only a reboot applies the "
-                               "pending disable here; reboot the node, then `nodeboot run` verifies it",
-                               Name(gpu.info), Modes(gpu.info)),
-                   exit_code::kGpuResetFailed};
+      return errors::GpuRebootRequired(
+          fmt::format("{}: the GPU was reset and its MIG mode is still {}: only a reboot applies the "
+                      "pending disable here; reboot the node, then `nodeboot run` verifies it",
+                      Name(gpu.info), Modes(gpu.info)));
     }
     return std::optional<Step>(Step{step.kind, index, step.why + why_pending});
   }
@@ -191,7 +183,7 @@ Status VerifyCleared(const Observation& observed) {
                                Plural(gpu.compute_instances.size(), "compute instance")));
   }
   if (left.empty()) return Ok();
-  return Failed(fmt::format("MIG state is left after the reset: {}", fmt::join(left, "; ")));
+  return errors::GpuMigResetFailed(fmt::format("MIG state is left after the reset: {}", fmt::join(left, "; ")));
 }
 
 namespace {
@@ -222,14 +214,16 @@ class Resetter {
       }
       const Step& step = **next;
       if (context_.stopping && context_.stopping()) {
-        return {Failed(fmt::format("nodeboot is being stopped; not started: {}", step.why)), ""};
+        return {errors::GpuMigResetFailed(fmt::format("nodeboot is being stopped; not started: {}", step.why)), ""};
       }
       if (auto done = Do(step, *observed, history); !done) return {std::move(done).error(), ""};
       last = step.why;
       observed = Observe();
       if (!observed) return {std::move(observed).error(), ""};
     }
-    return {Failed(fmt::format("the GPUs did not converge after {} steps (the last: {})", max_passes, last)), ""};
+    return {errors::GpuMigResetFailed(
+                fmt::format("the GPUs did not converge after {} steps (the last: {})", max_passes, last)),
+            ""};
   }
 
  private:
@@ -238,10 +232,9 @@ class Resetter {
   }
 
   Error TimedOut(std::string_view what) const {
-    return Error{kCodeResetTimeout,
-                 fmt::format("the MIG reset did not finish within gpu.resetTimeoutSeconds ({} s): {}",
-                             std::chrono::duration_cast<std::chrono::seconds>(context_.total).count(), what),
-                 exit_code::kGpuResetTimedOut};
+    return errors::GpuMigResetTimeout(
+        fmt::format("the MIG reset did not finish within gpu.resetTimeoutSeconds ({} s): {}",
+                    std::chrono::duration_cast<std::chrono::seconds>(context_.total).count(), what));
   }
 
   // Runs one nvidia-smi command within the phase's deadline and its own limit. A start failure
@@ -260,15 +253,17 @@ class Resetter {
       Note(fmt::format("nvidia-smi {}: {}", stream == OutputStream::kStderr ? "stderr" : "stdout", line));
     };
     auto result = context_.runner.Run(command);
-    if (!result) return Failed(fmt::format("{}: {}", shown, result.error().message));
+    if (!result) return errors::GpuMigResetFailed(fmt::format("{}: {}", shown, result.error().message));
     if (result->stopped_by != 0) {
-      return Failed(fmt::format("{}: stopped: nodeboot got {} (exit {})", shown, SignalName(result->stopped_by),
-                                result->exit_code));
+      return errors::GpuMigResetFailed(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
     }
+    // Not DescribeFailure's "timed out after": a command's own limit is worded apart from the
+    // phase's deadline (TimedOut), which is the one that means exit 51.
     if (result->timed_out) {
       if (context_.now() >= deadline_) return TimedOut(fmt::format("{} was still running", shown));
-      return Failed(fmt::format("{}: no answer within {} s; its process group was killed", shown,
-                                std::chrono::duration_cast<std::chrono::seconds>(command.timeout).count()));
+      return errors::GpuMigResetFailed(
+          fmt::format("{}: no answer within {} s; its process group was killed", shown,
+                      std::chrono::duration_cast<std::chrono::seconds>(command.timeout).count()));
     }
     return result;
   }
@@ -277,7 +272,8 @@ class Resetter {
   Result<std::string> Read(const std::vector<std::string>& argv, bool not_found_is_empty) {
     NB_TRY_ASSIGN(CommandResult result, Call(argv, false));
     if (result.exit_code == 0 || (not_found_is_empty && result.exit_code == kExitNotFound)) return result.out;
-    return Failed(fmt::format("{}: exit {}: {}", FormatArgv(argv), result.exit_code, result.FirstErrorLine()));
+    return errors::GpuMigResetFailed(
+        fmt::format("{}: exit {}: {}", FormatArgv(argv), result.exit_code, result.FirstErrorLine()));
   }
 
   Result<Observation> Observe() {
@@ -285,7 +281,7 @@ class Resetter {
     auto query = Call(QueryGpusArgv(), false);
     if (!query) {
       // The runner could not start it: no NVIDIA driver utilities on this node.
-      if (query.error().code == kCodeResetFailed &&
+      if (query.error().code == errors::kGpuMigResetFailed.code &&
           query.error().message.find("not found in PATH") != std::string::npos) {
         observed.unavailable = "nvidia-smi is not on PATH (no NVIDIA driver installed)";
         return observed;
@@ -300,7 +296,7 @@ class Resetter {
       return observed;
     }
     if (query->exit_code != 0) {
-      return Failed(
+      return errors::GpuMigResetFailed(
           fmt::format("{}: exit {}: {}", FormatArgv(QueryGpusArgv()), query->exit_code, query->FirstErrorLine()));
     }
     auto gpus = ParseGpuQuery(query->out);
@@ -369,7 +365,7 @@ class Resetter {
     if (SaysInUse(said) && gpu) {
       return InUse(*gpu, fmt::format("`{}` was refused: \"{}\"", shown, result.FirstErrorLine()));
     }
-    return Failed(fmt::format("{}: exit {}: {}", shown, result.exit_code, result.FirstErrorLine()));
+    return errors::GpuMigResetFailed(fmt::format("{}: exit {}: {}", shown, result.exit_code, result.FirstErrorLine()));
   }
 
   // One pass: the definite changes go to the dry-run runner, which prints them; a GPU that a

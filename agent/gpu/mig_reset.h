@@ -33,11 +33,6 @@
 
 namespace nodeboot::gpu {
 
-inline constexpr char kCodeResetFailed[] = "NB-GPU-MIG-RESET-FAILED";
-inline constexpr char kCodeResetTimeout[] = "NB-GPU-MIG-RESET-TIMEOUT";
-inline constexpr char kCodeInUse[] = "NB-GPU-IN-USE";
-inline constexpr char kCodeRebootRequired[] = "NB-GPU-REBOOT-REQUIRED";
-
 // One GPU as observed: its modes, its instances (read only when MIG is on) and the compute
 // processes on it.
 struct GpuState {

@@ -65,8 +65,7 @@ std::optional<MigMode> ParseMode(std::string_view text) {
 }
 
 Error Unreadable(std::string_view what, std::string_view line, std::string_view why) {
-  return Error{"NB-GPU-MIG-RESET-FAILED", fmt::format("cannot read {} line \"{}\": {}", what, line, why),
-               exit_code::kGpuResetFailed};
+  return errors::GpuMigResetFailed(fmt::format("cannot read {} line \"{}\": {}", what, line, why));
 }
 
 // nvidia-smi's "nothing here" answers to a list: "No GPU instances found: Not Found",

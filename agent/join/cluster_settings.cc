@@ -12,8 +12,6 @@
 namespace nodeboot::join {
 namespace {
 
-Error JoinFailed(std::string message) { return Error{"NB-JOIN-FAILED", std::move(message), exit_code::kJoinFailed}; }
-
 const config::Document* Member(const config::Document& map, std::string_view key) {
   for (const auto& [name, value] : map.members) {
     if (name == key) return &value;
@@ -26,7 +24,7 @@ Result<std::optional<int>> IntegerMember(const config::Document& map, std::strin
   if (value == nullptr || value->is_null()) return std::optional<int>();
   const auto number = value->is_scalar() ? config::ParseInteger(value->scalar) : std::nullopt;
   if (!number || *number < 0 || *number > 1'000'000) {
-    return JoinFailed(fmt::format("{}: {} is not a whole number", where, key));
+    return errors::JoinFailed(fmt::format("{}: {} is not a whole number", where, key));
   }
   return std::optional<int>(static_cast<int>(*number));
 }
@@ -35,13 +33,14 @@ Result<std::optional<int>> IntegerMember(const config::Document& map, std::strin
 
 Result<KubeletSettings> ParseKubeletConfiguration(std::string_view text, std::string_view where) {
   auto parsed = config::ParseDocument(text);
-  if (!parsed) return JoinFailed(fmt::format("{}: not YAML: {}", where, parsed.error().message));
-  if (!parsed->is_map()) return JoinFailed(fmt::format("{}: not a KubeletConfiguration (not a mapping)", where));
+  if (!parsed) return errors::JoinFailed(fmt::format("{}: not YAML: {}", where, parsed.error().message));
+  if (!parsed->is_map())
+    return errors::JoinFailed(fmt::format("{}: not a KubeletConfiguration (not a mapping)", where));
   KubeletSettings settings;
   if (const config::Document* dns = Member(*parsed, "clusterDNS"); dns != nullptr && !dns->is_null()) {
-    if (!dns->is_sequence()) return JoinFailed(fmt::format("{}: clusterDNS is not a list", where));
+    if (!dns->is_sequence()) return errors::JoinFailed(fmt::format("{}: clusterDNS is not a list", where));
     for (const auto& item : dns->items) {
-      if (!item.is_scalar()) return JoinFailed(fmt::format("{}: clusterDNS holds a non-address", where));
+      if (!item.is_scalar()) return errors::JoinFailed(fmt::format("{}: clusterDNS holds a non-address", where));
       settings.cluster_dns.push_back(item.scalar);
     }
   }
@@ -62,14 +61,15 @@ Result<KubeletSettings> ParseKubeletConfigMap(const HttpResponse& response) {
       message = nlohmann::json::parse(response.body).value("message", "");
     } catch (const nlohmann::json::exception&) {
     }
-    return JoinFailed(fmt::format("{}: HTTP {}{}{}", where, response.status, message.empty() ? "" : ": ", message));
+    return errors::JoinFailed(
+        fmt::format("{}: HTTP {}{}{}", where, response.status, message.empty() ? "" : ": ", message));
   }
   std::string kubelet;
   try {
     const auto body = nlohmann::json::parse(response.body);
     kubelet = body.at("data").at("kubelet").get<std::string>();
   } catch (const nlohmann::json::exception&) {
-    return JoinFailed(fmt::format("{}: the answer has no data.kubelet (a KubeletConfiguration)", where));
+    return errors::JoinFailed(fmt::format("{}: the answer has no data.kubelet (a KubeletConfiguration)", where));
   }
   return ParseKubeletConfiguration(kubelet, where + " data.kubelet");
 }
@@ -85,7 +85,7 @@ Result<KubeletSettings> FetchClusterKubeletSettings(HttpClient& http, const Join
   const HttpRequest request = credentials.Get(kKubeletConfigMapPath);
   auto response = http.Send(request);
   if (!response) {
-    return JoinFailed(fmt::format("ConfigMap kube-system/kubelet-config: {}", response.error().message));
+    return errors::JoinFailed(fmt::format("ConfigMap kube-system/kubelet-config: {}", response.error().message));
   }
   return ParseKubeletConfigMap(*response);
 }

@@ -63,8 +63,7 @@ Result<KubernetesVersion> ParseKubernetesVersion(std::string_view text) {
   if (const size_t v = rest.rfind(" v"); v != std::string_view::npos)
     rest = rest.substr(v + 1);  // "Kubernetes v1.35.0"
   const auto invalid = [&text] {
-    return Error{"NB-JOIN-FAILED", fmt::format("\"{}\" is not a Kubernetes version (vMAJOR.MINOR.PATCH)", text),
-                 exit_code::kJoinFailed};
+    return errors::JoinFailed(fmt::format("\"{}\" is not a Kubernetes version (vMAJOR.MINOR.PATCH)", text));
   };
   if (!rest.starts_with('v')) return invalid();
   KubernetesVersion version;
@@ -85,11 +84,10 @@ std::string ToString(const KubernetesVersion& version) {
 
 Result<KubeadmApi> KubeadmApiFor(const KubernetesVersion& kubeadm) {
   if (kubeadm < KubernetesVersion{1, 22, 0}) {
-    return Error{"NB-JOIN-FAILED",
-                 fmt::format("kubeadm {} is older than 1.22, the first release with the kubeadm.k8s.io/v1beta3 "
-                             "config API; nodeboot supports kubeadm 1.22 and later (upgrade the node image's kubeadm)",
-                             ToString(kubeadm)),
-                 exit_code::kJoinFailed};
+    return errors::JoinFailed(
+        fmt::format("kubeadm {} is older than 1.22, the first release with the kubeadm.k8s.io/v1beta3 "
+                    "config API; nodeboot supports kubeadm 1.22 and later (upgrade the node image's kubeadm)",
+                    ToString(kubeadm)));
   }
   return kubeadm < KubernetesVersion{1, 31, 0} ? KubeadmApi::kV1Beta3 : KubeadmApi::kV1Beta4;
 }

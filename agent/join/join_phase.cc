@@ -29,8 +29,6 @@ constexpr seconds kVersionTimeout{30};
 constexpr std::string_view kKubeletUnit = "kubelet.service";
 constexpr std::string_view kContainerdUnit = "containerd.service";
 
-Error JoinFailed(std::string message) { return Error{"NB-JOIN-FAILED", std::move(message), exit_code::kJoinFailed}; }
-
 // The step's notes: to the log and to the output kept for state and the report.
 class Notes {
  public:
@@ -56,7 +54,7 @@ class Notes {
 
 Status Write(run::PhaseContext& context, std::string_view host_path, std::string_view content, fs::perms mode) {
   if (auto written = context.files.Write(host_path, content, mode, fs::perms(0755)); !written) {
-    return JoinFailed(fmt::format("write {}: {}", host_path, written.error().message));
+    return errors::JoinFailed(fmt::format("write {}: {}", host_path, written.error().message));
   }
   return Ok();
 }
@@ -74,8 +72,8 @@ Result<std::string> RunCommand(run::PhaseContext& context, std::vector<std::stri
   };
   const std::string shown = FormatArgv(command.argv);
   auto result = context.runner.Run(command);
-  if (!result) return JoinFailed(fmt::format("{}: {}", shown, result.error().message));
-  if (!result->ok()) return JoinFailed(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
+  if (!result) return errors::JoinFailed(fmt::format("{}: {}", shown, result.error().message));
+  if (!result->ok()) return errors::JoinFailed(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
   return std::move(result->out);
 }
 
@@ -84,7 +82,7 @@ Result<KubernetesVersion> InstalledVersion(run::PhaseContext& context, std::vect
   const std::string shown = FormatArgv(argv);
   NB_TRY_ASSIGN(const std::string out, RunCommand(context, std::move(argv), kVersionTimeout, notes, false));
   auto version = ParseKubernetesVersion(out);
-  if (!version) return JoinFailed(fmt::format("{}: {}", shown, version.error().message));
+  if (!version) return errors::JoinFailed(fmt::format("{}: {}", shown, version.error().message));
   return version;
 }
 
@@ -108,7 +106,7 @@ Status CheckCgroups(run::PhaseContext& context, const JoinSettings& settings, st
                     ToString(*kubelet), ToString(kKubeletFailsCgroupV1From)));
     return Ok();
   }
-  return JoinFailed(fmt::format(
+  return errors::JoinFailed(fmt::format(
       "this host runs cgroup v1 (/sys/fs/cgroup is not a cgroup2 mount) and kubelet {} refuses to start on it "
       "(KubeletConfiguration failCgroupV1 defaults to true from {}): boot the image with cgroup v2 "
       "(systemd.unified_cgroup_hierarchy=1), or set cluster.failCgroupV1: false to run on cgroup v1 anyway",
@@ -121,13 +119,13 @@ Status ResolveClusterDns(run::PhaseContext& context, HttpClient& http, JoinSetti
   if (!settings.cluster_dns.empty()) return Ok();
   auto cluster = FetchClusterKubeletSettings(http, settings, context.paths.Host(settings.ca_file).string());
   if (!cluster) {
-    return JoinFailed(
+    return errors::JoinFailed(
         fmt::format("cluster.clusterDNS is not set and the cluster's could not be read: {} (set "
                     "cluster.clusterDNS and cluster.clusterDomain)",
                     cluster.error().message));
   }
   if (cluster->cluster_dns.empty()) {
-    return JoinFailed(
+    return errors::JoinFailed(
         "cluster.clusterDNS is not set and the cluster's kube-system/kubelet-config ConfigMap has no clusterDNS "
         "(set cluster.clusterDNS and cluster.clusterDomain)");
   }
@@ -216,7 +214,7 @@ Status JoinWithKubelet(run::PhaseContext& context, const JoinSettings& settings,
   if (!context.dry_run) {
     NB_TRY_ASSIGN(const UnitState state, ShowUnit(units, kKubeletUnit));
     if (!state.exists()) {
-      return JoinFailed(
+      return errors::JoinFailed(
           fmt::format("{} is not installed (install the kubelet package in the node image)", kKubeletUnit));
     }
     active = state.active_state == "active";
@@ -248,8 +246,8 @@ int KubeadmPodsPerCore(const Paths& paths, Notes& notes) {
 
 Result<ApiCredentials> KubeletCredentials(const Paths& paths) {
   if (!fs::exists(paths.Host(kKubeletKubeconfigPath))) {
-    return JoinFailed(fmt::format("{} does not exist yet (kubeadm join or the kubelet's TLS bootstrap writes it)",
-                                  kKubeletKubeconfigPath));
+    return errors::JoinFailed(fmt::format(
+        "{} does not exist yet (kubeadm join or the kubelet's TLS bootstrap writes it)", kKubeletKubeconfigPath));
   }
   return ReadKubeconfig(paths, kKubeletKubeconfigPath);
 }
@@ -276,7 +274,7 @@ class JoinPhase : public run::Phase {
   Status Join(run::PhaseContext& context, Notes& notes) {
     const std::string& node_name = context.identity.node_name;
     if (auto why = config::CheckDns1123Subdomain(node_name); !why.empty()) {
-      return JoinFailed(
+      return errors::JoinFailed(
           fmt::format("node name \"{}\" cannot name a Kubernetes Node: {} (set node.name)", node_name, why));
     }
     const bool with_kubeadm = context.config.cluster.join == config::JoinMode::kKubeadm;

@@ -45,14 +45,13 @@ Result<std::string> DecodeData(const Document& map, std::string_view key, std::s
   auto decoded = DecodeBase64(ScalarOf(map, key));
   if (!decoded) {
     // The decoder's message names an offset, never the content: safe for a key's data too.
-    return Error{"NB-JOIN-FAILED", fmt::format("{}: {}: not base64: {}", where, key, decoded.error().message),
-                 exit_code::kJoinFailed};
+    return errors::JoinFailed(fmt::format("{}: {}: not base64: {}", where, key, decoded.error().message));
   }
   return std::move(decoded).value();
 }
 
 Error Malformed(std::string_view where, std::string_view why) {
-  return Error{"NB-JOIN-FAILED", fmt::format("{}: {}", where, why), exit_code::kJoinFailed};
+  return errors::JoinFailed(fmt::format("{}: {}", where, why));
 }
 
 }  // namespace
@@ -135,7 +134,7 @@ Result<ApiCredentials> ParseKubeconfig(std::string_view text, std::string_view w
 Result<ApiCredentials> ReadKubeconfig(const Paths& paths, std::string_view host_path) {
   const std::filesystem::path real = paths.Host(host_path);
   auto text = ReadFile(real, 1 << 20);
-  if (!text) return Error{"NB-JOIN-FAILED", text.error().message, exit_code::kJoinFailed};
+  if (!text) return errors::JoinFailed(text.error().message);
   const std::filesystem::path host_dir = std::filesystem::path(host_path).parent_path();
   auto resolve = [&paths, &host_dir](std::string_view path) {
     if (path.starts_with('/')) return paths.Host(path).string();
@@ -144,9 +143,7 @@ Result<ApiCredentials> ReadKubeconfig(const Paths& paths, std::string_view host_
   NB_TRY_ASSIGN(ApiCredentials credentials, ParseKubeconfig(*text, host_path, resolve));
   if (!credentials.token_file.empty()) {
     auto token = ReadFile(credentials.token_file, 64 << 10);
-    if (!token)
-      return Error{"NB-JOIN-FAILED", fmt::format("{}: tokenFile: {}", host_path, token.error().message),
-                   exit_code::kJoinFailed};
+    if (!token) return errors::JoinFailed(fmt::format("{}: tokenFile: {}", host_path, token.error().message));
     credentials.token = Secret(std::string(TrimWhitespace(*token)));
   }
   return credentials;

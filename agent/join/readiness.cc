@@ -164,10 +164,8 @@ ReadinessClock RealReadinessClock() {
 }
 
 Error MissingSettingsError(const NodeExpectations& expected, const std::vector<std::string>& missing) {
-  return Error{"NB-JOIN-FAILED",
-               fmt::format("Node {} is Ready but lacks what nodeboot asked for: {}", expected.node_name,
-                           fmt::join(missing, ", ")),
-               exit_code::kJoinFailed};
+  return errors::JoinFailed(fmt::format("Node {} is Ready but lacks what nodeboot asked for: {}", expected.node_name,
+                                        fmt::join(missing, ", ")));
 }
 
 Status WaitForReady(HttpClient& http, const CredentialsSource& credentials, const NodeExpectations& expected,
@@ -194,10 +192,8 @@ Status WaitForReady(HttpClient& http, const CredentialsSource& credentials, cons
     const auto now = clock.now();
     if (now >= deadline) break;
     if (policy.stopped && policy.stopped()) {
-      return Error{
-          "NB-JOIN-FAILED",
-          fmt::format("stopped while waiting for Node {} to be Ready (last seen: {})", expected.node_name, last_seen),
-          exit_code::kJoinFailed};
+      return errors::JoinFailed(
+          fmt::format("stopped while waiting for Node {} to be Ready (last seen: {})", expected.node_name, last_seen));
     }
     milliseconds wait = delay;
     delay = std::min(delay * 2, policy.max_delay);
@@ -211,15 +207,13 @@ Status WaitForReady(HttpClient& http, const CredentialsSource& credentials, cons
   }
 
   if (last_answer.empty()) {
-    return Error{"NB-JOIN-FAILED",
-                 fmt::format("the API server never answered for Node {} within {}: {}", expected.node_name,
-                             Seconds(policy.budget), last_seen),
-                 exit_code::kJoinFailed};
+    return errors::JoinFailed(fmt::format("the API server never answered for Node {} within {}: {}", expected.node_name,
+                                          Seconds(policy.budget), last_seen));
   }
   std::string message = fmt::format("Node {} not Ready after {}: last answer: {}", expected.node_name,
                                     Seconds(policy.budget), last_answer);
   if (!last_was_answer) message += fmt::format("; since then: {}", last_seen);
-  return Error{"NB-JOIN-TIMEOUT", std::move(message), exit_code::kJoinTimedOut};
+  return errors::JoinTimeout(std::move(message));
 }
 
 }  // namespace nodeboot::join

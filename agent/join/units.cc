@@ -5,8 +5,6 @@
 namespace nodeboot::join {
 namespace {
 
-Error UnitError(std::string message) { return Error{"NB-JOIN-FAILED", std::move(message), exit_code::kJoinFailed}; }
-
 Result<CommandResult> Systemctl(const UnitControl& control, std::vector<std::string> argv, bool changes_system) {
   Command command;
   command.argv = std::move(argv);
@@ -15,8 +13,8 @@ Result<CommandResult> Systemctl(const UnitControl& control, std::vector<std::str
   command.changes_system = changes_system;
   const std::string shown = FormatArgv(command.argv);
   auto result = control.runner.Run(command);
-  if (!result) return UnitError(fmt::format("{}: {}", shown, result.error().message));
-  if (!result->ok()) return UnitError(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
+  if (!result) return errors::JoinFailed(fmt::format("{}: {}", shown, result.error().message));
+  if (!result->ok()) return errors::JoinFailed(fmt::format("{}: {}", shown, DescribeFailure(command, *result)));
   return result;
 }
 
@@ -70,9 +68,9 @@ Status StopUnit(const UnitControl& control, std::string_view unit) {
     if (control.clock.now() >= deadline) break;
     control.clock.sleep(control.poll);
   }
-  return UnitError(fmt::format("systemctl stop {}: still not stopped after {} s ({})", unit,
-                               std::chrono::duration_cast<std::chrono::seconds>(control.limit).count(),
-                               state.Describe()));
+  return errors::JoinFailed(fmt::format("systemctl stop {}: still not stopped after {} s ({})", unit,
+                                        std::chrono::duration_cast<std::chrono::seconds>(control.limit).count(),
+                                        state.Describe()));
 }
 
 Status StartUnit(const UnitControl& control, std::string_view unit, UnitVerb verb) {
@@ -108,15 +106,15 @@ Status StartUnit(const UnitControl& control, std::string_view unit, UnitVerb ver
     // "failed" is final only for this invocation: a unit with Restart= goes on to
     // auto-restart, which reads as activating.
     if (state.active_state == "failed" && new_invocation) {
-      return UnitError(fmt::format("systemctl {} {}: the unit failed ({}); `journalctl -u {}` says why", verb_word,
-                                   unit, state.Describe(), unit));
+      return errors::JoinFailed(fmt::format("systemctl {} {}: the unit failed ({}); `journalctl -u {}` says why",
+                                            verb_word, unit, state.Describe(), unit));
     }
     if (control.clock.now() >= deadline) break;
     control.clock.sleep(control.poll);
   }
-  return UnitError(fmt::format("systemctl {} {}: not active after {} s ({}); `journalctl -u {}` says why", verb_word,
-                               unit, std::chrono::duration_cast<std::chrono::seconds>(control.limit).count(),
-                               state.Describe(), unit));
+  return errors::JoinFailed(
+      fmt::format("systemctl {} {}: not active after {} s ({}); `journalctl -u {}` says why", verb_word, unit,
+                  std::chrono::duration_cast<std::chrono::seconds>(control.limit).count(), state.Describe(), unit));
 }
 
 }  // namespace nodeboot::join

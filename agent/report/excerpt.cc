@@ -244,7 +244,7 @@ std::vector<std::string> SystemLogLines(const Paths& paths, CommandRunner* runne
   }
   s.bytes_read = result->out.size();
   if (!result->ok()) {
-    s.problem = fmt::format("journalctl exited with {}: {}", result->exit_code, result->FirstErrorLine());
+    s.problem = fmt::format("journalctl: {}", DescribeFailure(command, *result));
     return {};
   }
   return LastRelevantLines(result->out, limits);

@@ -52,11 +52,10 @@ Result<Identity> ResolveIdentity(const config::NodeConfig& config, const Paths& 
     // Checked here, before anything runs: the API server refuses such a name, and finding that
     // out in the join phase is after the scripts and the storage layout have run.
     if (auto why = config::CheckDns1123Subdomain(identity.node_name); !why.empty()) {
-      return Error{"NB-CONFIG-INVALID",
-                   fmt::format("node.name: not set, and the host name is not a valid Kubernetes node name: {}; set "
-                               "node.name",
-                               why),
-                   exit_code::kInvalidConfig};
+      return errors::ConfigInvalid(
+          fmt::format("node.name: not set, and the host name is not a valid Kubernetes node name: {}; set "
+                      "node.name",
+                      why));
     }
   }
   identity.instance_id = config.node.instance_id;
@@ -65,10 +64,8 @@ Result<Identity> ResolveIdentity(const config::NodeConfig& config, const Paths& 
     identity.instance_id = FirstLineOf(paths.Host(source));
   }
   if (identity.instance_id.empty()) {
-    return Error{
-        "NB-CONFIG-INVALID",
-        "node.instanceId: not set, and neither /var/lib/cloud/data/instance-id nor /etc/machine-id can be read",
-        exit_code::kInvalidConfig};
+    return errors::ConfigInvalid(
+        "node.instanceId: not set, and neither /var/lib/cloud/data/instance-id nor /etc/machine-id can be read");
   }
   identity.boot_id = FirstLineOf(paths.Host("/proc/sys/kernel/random/boot_id"));
   if (identity.boot_id.empty()) identity.boot_id = FirstLineOf("/proc/sys/kernel/random/boot_id");

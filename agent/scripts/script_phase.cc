@@ -13,29 +13,17 @@ namespace nodeboot::scripts {
 namespace {
 
 struct ScriptKind {
-  const char* phase;        // "preInstall"
-  const char* config_key;   // "alpha.cce/preInstall"
-  const char* failed_code;  // catalog codes
-  const char* timeout_code;
-  const char* interrupted_code;
-  int failed_exit;
-  int timeout_exit;
+  const char* phase;                     // "preInstall"
+  const char* config_key;                // "alpha.cce/preInstall"
+  Error (*failed)(std::string message);  // the named constructors of the phase's codes
+  Error (*timeout)(std::string message);
+  Error (*interrupted)(std::string message);
 };
 
-constexpr ScriptKind kPre{"preInstall",
-                          "alpha.cce/preInstall",
-                          "NB-PREINSTALL-FAILED",
-                          "NB-PREINSTALL-TIMEOUT",
-                          "NB-PREINSTALL-INTERRUPTED",
-                          exit_code::kPreInstallFailed,
-                          exit_code::kPreInstallTimedOut};
-constexpr ScriptKind kPost{"postInstall",
-                           "alpha.cce/postInstall",
-                           "NB-POSTINSTALL-FAILED",
-                           "NB-POSTINSTALL-TIMEOUT",
-                           "NB-POSTINSTALL-INTERRUPTED",
-                           exit_code::kPostInstallFailed,
-                           exit_code::kPostInstallTimedOut};
+constexpr ScriptKind kPre{"preInstall", "alpha.cce/preInstall", errors::PreInstallFailed, errors::PreInstallTimeout,
+                          errors::PreInstallInterrupted};
+constexpr ScriptKind kPost{"postInstall", "alpha.cce/postInstall", errors::PostInstallFailed,
+                           errors::PostInstallTimeout, errors::PostInstallInterrupted};
 
 // A script asks for a reboot by creating this file ($NODEBOOT_REBOOT_REQUEST) and exiting 0:
 // nodeboot records the script as succeeded, then reboots, and the next boot's run goes on with
@@ -78,9 +66,7 @@ class ScriptPhase : public run::Phase {
   std::string_view name() const override { return kind_.phase; }
   bool is_script() const override { return true; }
 
-  Error InterruptedError(std::string message) const override {
-    return Error{kind_.interrupted_code, std::move(message), kind_.failed_exit};
-  }
+  Error InterruptedError(std::string message) const override { return kind_.interrupted(std::move(message)); }
 
   std::string NothingToDo(const config::NodeConfig& config) const override {
     return Script(config) ? "" : fmt::format("no {} script in nodeTemplate.extendParam", kind_.config_key);
@@ -92,9 +78,7 @@ class ScriptPhase : public run::Phase {
     if (auto written =
             context.files.Write(host_path, script.Reveal(), std::filesystem::perms(0700), std::filesystem::perms(0700));
         !written) {
-      return {Error{kind_.failed_code, fmt::format("{} script: {}", kind_.phase, written.error().message),
-                    kind_.failed_exit},
-              {}};
+      return {kind_.failed(fmt::format("{} script: {}", kind_.phase, written.error().message)), {}};
     }
     const std::string path = context.files.Real(host_path).string();
 
@@ -126,11 +110,10 @@ class ScriptPhase : public run::Phase {
     // on) must not get a second copy beside it, --rerun-scripts or not.
     const auto pid_file = context.files.Real(fmt::format("{}/{}.pid", Paths::kScriptsDir, kind_.phase));
     if (const int group = RunningGroup(pid_file, kind_.phase); group > 0) {
-      return {Error{kind_.interrupted_code,
-                    fmt::format("the {} script an earlier run started still runs (process group {}); nodeboot does "
-                                "not start a second copy: wait for it, or stop it with `kill -TERM -{}`",
-                                kind_.phase, group, group),
-                    kind_.failed_exit},
+      return {kind_.interrupted(
+                  fmt::format("the {} script an earlier run started still runs (process group {}); nodeboot does "
+                              "not start a second copy: wait for it, or stop it with `kill -TERM -{}`",
+                              kind_.phase, group, group)),
               {},
               false,
               /*not_started=*/true};
@@ -142,31 +125,26 @@ class ScriptPhase : public run::Phase {
     // This nodeboot saw it end; only one that dies first leaves the record for the next run.
     if (!context.dry_run) std::filesystem::remove(pid_file, ignored);
     if (!result) {
-      return {Error{kind_.failed_code, fmt::format("{} script {}: {}", kind_.phase, path, result.error().message),
-                    kind_.failed_exit},
-              tail.Lines()};
+      return {kind_.failed(fmt::format("{} script {}: {}", kind_.phase, path, result.error().message)), tail.Lines()};
     }
     if (result->stopped_by != 0) {
-      return {Error{kind_.interrupted_code,
-                    fmt::format("{} script {} was stopped: nodeboot got {} and passed it on to the script's process "
-                                "group (exit {})",
-                                kind_.phase, path, SignalName(result->stopped_by), result->exit_code),
-                    kind_.failed_exit},
+      return {kind_.interrupted(
+                  fmt::format("{} script {} was stopped: nodeboot got {} and passed it on to the script's process "
+                              "group (exit {})",
+                              kind_.phase, path, SignalName(result->stopped_by), result->exit_code)),
               tail.Lines()};
     }
     if (result->timed_out) {
-      return {Error{kind_.timeout_code,
-                    fmt::format("{} script {} timed out after {} s; its process group was killed", kind_.phase, path,
-                                timeout_seconds),
-                    kind_.timeout_exit},
+      return {kind_.timeout(fmt::format("{} script {} {}", kind_.phase, path, DescribeFailure(command, *result))),
               tail.Lines()};
     }
+    // Not DescribeFailure's words for a stop or an exit: the README quotes a script's failure
+    // ("... exited with 3: E: Unable to locate package ***"), and its first error line is
+    // redacted (a script's output may echo the secrets it was given).
     if (result->exit_code != 0) {
       const std::string first = redactor.Redact(result->FirstErrorLine());
-      return {Error{kind_.failed_code,
-                    fmt::format("{} script {} exited with {}{}{}", kind_.phase, path, result->exit_code,
-                                first.empty() ? "" : ": ", first),
-                    kind_.failed_exit},
+      return {kind_.failed(fmt::format("{} script {} exited with {}{}{}", kind_.phase, path, result->exit_code,
+                                       first.empty() ? "" : ": ", first)),
               tail.Lines()};
     }
     // Asked for only by a script that succeeded; the request is consumed here.

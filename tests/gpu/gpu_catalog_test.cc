@@ -21,8 +21,10 @@ const report::Catalog& Builtin() {
 }
 
 TEST(GpuCatalog, EveryCodeHasItsExitCode) {
-  const std::map<std::string, int> expected = {
-      {kCodeResetFailed, 50}, {kCodeInUse, 50}, {kCodeRebootRequired, 50}, {kCodeResetTimeout, 51}};
+  const std::map<std::string_view, int> expected = {{errors::kGpuMigResetFailed.code, 50},
+                                                    {errors::kGpuInUse.code, 50},
+                                                    {errors::kGpuRebootRequired.code, 50},
+                                                    {errors::kGpuMigResetTimeout.code, 51}};
   for (const auto& [code, exit] : expected) {
     const report::CatalogEntry* entry = Builtin().Find(code);
     ASSERT_NE(entry, nullptr) << code;
