@@ -112,7 +112,7 @@ int Bootstrap(const BootstrapOptions& options, Host& host) {
     log::Init({.to_stderr = false, .console = console});
     for (const auto& error : loaded.errors) {
       fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
-      log::Announce(log::Level::kError, "NB-CONFIG-INVALID", "config: " + error.ToString());
+      log::Announce(log::Level::kError, errors::kConfigInvalid.code, "config: " + error.ToString());
     }
     return exit_code::kInvalidConfig;
   }

@@ -27,7 +27,7 @@ report::RunSummary Summarize(const config::NodeConfig& config, const Identity& i
     summary.error_message = failed->error_message;
     summary.step_output = failed->output;
   } else if (run.stopped_by != 0) {
-    summary.error_code = "NB-INTERRUPTED";
+    summary.error_code = errors::kInterrupted.code;
     summary.error_message = fmt::format("nodeboot was stopped ({}) between phases", SignalName(run.stopped_by));
   }
   for (const auto& phase : run.phases) {

@@ -74,7 +74,7 @@ class ScriptPhase : public run::Phase {
 
   run::PhaseOutcome Run(run::PhaseContext& context) override {
     const Secret& script = *Script(context.config);
-    const std::string host_path = fmt::format("/var/lib/nodeboot/scripts/{}", kind_.phase);
+    const std::string host_path = fmt::format("{}/{}", Paths::kScriptsDir, kind_.phase);
     if (auto written =
             context.files.Write(host_path, script.Reveal(), std::filesystem::perms(0700), std::filesystem::perms(0700));
         !written) {
