@@ -12,8 +12,6 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
 #include <mutex>
 
@@ -54,9 +52,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return bytes;
-  std::string name(TrimWhitespace(line.substr(0, colon)));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string name = AsciiLower(std::string(TrimWhitespace(line.substr(0, colon))));
   transfer->response.headers[name] = std::string(TrimWhitespace(line.substr(colon + 1)));
   return bytes;
 }

@@ -1,10 +1,10 @@
 #include "agent/base/redact.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "agent/base/base64.h"
 #include "agent/base/secret.h"
+#include "agent/base/text.h"
 
 namespace nodeboot {
 namespace {
@@ -54,19 +54,12 @@ Redactor::Redactor(std::vector<std::string> secrets) {
   for (auto& secret : secrets) {
     // A multi-line secret (a script) is masked line by line too, since logs carry lines; only
     // distinctive lines, so that a script's "exit 0" does not mask every "exit 0" in the log.
-    size_t start = 0;
-    while (secret.find('\n') != std::string::npos && start <= secret.size()) {
-      const size_t end = std::min(secret.find('\n', start), secret.size());
-      std::string_view line = std::string_view(secret).substr(start, end - start);
-      while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-      while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
-      if (line.size() >= kMinScriptLine) secrets_.emplace_back(line);
-      start = end + 1;
+    if (secret.find('\n') != std::string::npos) {
+      for (std::string_view line : SecretPieces(secret)) secrets_.emplace_back(line);
     }
     if (secret.size() >= 4) secrets_.push_back(std::move(secret));
   }
-  std::sort(secrets_.begin(), secrets_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+  SortLongestFirstUnique(secrets_);
 }
 
 Redactor Redactor::ForScriptOutput(const std::vector<std::string>& secrets, std::string_view script) {
@@ -80,9 +73,7 @@ Redactor Redactor::ForScriptOutput(const std::vector<std::string>& secrets, std:
     if (end - start >= kMinScriptLine) redactor.secrets_.emplace_back(script.substr(start, end - start));
     start = end;
   }
-  std::sort(redactor.secrets_.begin(), redactor.secrets_.end(),
-            [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  redactor.secrets_.erase(std::unique(redactor.secrets_.begin(), redactor.secrets_.end()), redactor.secrets_.end());
+  SortLongestFirstUnique(redactor.secrets_);
   return redactor;
 }
 
@@ -193,8 +184,7 @@ std::string ThoroughRedactor::RedactSplit(std::string_view line) const {
 namespace {
 
 bool NamesACredential(std::string_view name) {
-  std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const std::string lower = AsciiLower(std::string(name));
   for (std::string_view word : {"token", "key", "secret", "passw", "pwd", "sig", "auth", "credential", "session"}) {
     if (lower.find(word) != std::string::npos) return true;
   }

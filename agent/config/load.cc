@@ -12,6 +12,7 @@
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
 #include "agent/base/redact.h"
+#include "agent/base/text.h"
 #include "agent/config/document.h"
 #include "agent/config/fields.h"
 #include "agent/config/kubernetes_names.h"
@@ -233,9 +234,7 @@ void ParseDisks(const Document* list, std::vector<storage::InventoryVolume>& dis
       if (!std::regex_match(*wwn, match, kWwn)) {
         fields.Fail("wwn", fmt::format("must be 16 or 32 hex digits (optionally after 0x or naa.), got \"{}\"", *wwn));
       } else {
-        disk.wwn = match[2].str();
-        std::transform(disk.wwn.begin(), disk.wwn.end(), disk.wwn.begin(),
-                       [](unsigned char c) { return std::tolower(c); });
+        disk.wwn = AsciiLower(match[2].str());
       }
     }
     fields.Finish();

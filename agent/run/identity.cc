@@ -4,12 +4,11 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 
 #include "agent/base/atomic_file.h"
 #include "agent/base/base64.h"
+#include "agent/base/text.h"
 #include "agent/config/kubernetes_names.h"
 
 namespace nodeboot::run {
@@ -47,8 +46,7 @@ Result<Identity> ResolveIdentity(const config::NodeConfig& config, const Paths& 
   if (identity.node_name.empty()) {
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0) identity.node_name = host;
-    std::transform(identity.node_name.begin(), identity.node_name.end(), identity.node_name.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    identity.node_name = AsciiLower(std::move(identity.node_name));
     // Checked here, before anything runs: the API server refuses such a name, and finding that
     // out in the join phase is after the scripts and the storage layout have run.
     if (auto why = config::CheckDns1123Subdomain(identity.node_name); !why.empty()) {
