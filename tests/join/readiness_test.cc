@@ -38,7 +38,7 @@ class ReadinessTest : public ::testing::Test {
     policy.stopped = stopped_;
     const ReadinessClock clock{clock_.Now(), clock_.Sleep()};
     CredentialsSource credentials = [this]() -> Result<ApiCredentials> {
-      if (credentials_missing_for_-- > 0) return Error{"NB-JOIN-FAILED", "kubelet.conf does not exist yet", 30};
+      if (credentials_missing_for_-- > 0) return errors::JoinFailed("kubelet.conf does not exist yet");
       ApiCredentials c;
       c.server = "https://api:6443";
       return c;

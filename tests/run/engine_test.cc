@@ -62,7 +62,7 @@ TEST_F(EngineTest, RunsEveryPhaseInOrderAndRecordsIt) {
 }
 
 TEST_F(EngineTest, AFailureStopsTheRunWithItsExitCode) {
-  Add("preInstall", true, Error{"NB-PREINSTALL-FAILED", "boom", 10});
+  Add("preInstall", true, errors::PreInstallFailed("boom"));
   auto& storage = Add("storage", false);
   const auto run = Run();
   EXPECT_EQ(storage.runs, 0);
@@ -95,7 +95,7 @@ TEST_F(EngineTest, SucceededPhasesAreSkippedUnlessRepairOrRerunScripts) {
 }
 
 TEST_F(EngineTest, FailedPhasesRunAgain) {
-  Add("preInstall", true, Error{"NB-PREINSTALL-FAILED", "boom", 10});
+  Add("preInstall", true, errors::PreInstallFailed("boom"));
   Run();
   phases_.clear();
   auto& pre = Add("preInstall", true);

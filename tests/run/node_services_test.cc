@@ -62,7 +62,7 @@ TEST_F(NodeServicesTest, SaidWhenThePhaseThatNeedsThemIsSkipped) {
 }
 
 TEST_F(NodeServicesTest, NotSaidAfterAFailure) {
-  AddStandardPhases(Error{"NB-STORAGE-UNSATISFIABLE", "no usable disk", 20});
+  AddStandardPhases(errors::StorageUnsatisfiable("no usable disk"));
   const auto run = Run();
   EXPECT_EQ(run.ExitCode(), 20);
   EXPECT_THAT(log_, ElementsAre("run preInstall", "run storage"));
@@ -88,7 +88,7 @@ TEST_F(NodeServicesTest, NotSaidWhenAScriptAsksForAReboot) {
 
 TEST_F(NodeServicesTest, AFailureAfterItDoesNotTakeItBack) {
   Add("storage");
-  Add("join", true, Error{"NB-JOIN-FAILED", "kubeadm join: exit 1", 30});
+  Add("join", true, errors::JoinFailed("kubeadm join: exit 1"));
   const auto run = Run();
   EXPECT_EQ(run.ExitCode(), 30);
   EXPECT_THAT(log_, ElementsAre("run storage", "may start (join)", "run join"));
@@ -146,7 +146,7 @@ TEST_F(NodeServicesTest, TheServiceManagerHearsEachCommandWithinItsPhase) {
 TEST_F(NodeServicesTest, AFailedRunEndsWithAStatusAndNoReady) {
   testing::FakeServiceManager manager;
   TellServiceManagerAboutPhases(manager, hooks_);
-  AddStandardPhases(Error{"NB-STORAGE-UNSATISFIABLE", "no usable disk", 20});
+  AddStandardPhases(errors::StorageUnsatisfiable("no usable disk"));
   const auto run = Run();
   TellServiceManagerRunEnded(manager, run, *run.ExitCode());
   EXPECT_THAT(manager.said,
