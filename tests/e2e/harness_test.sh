@@ -109,11 +109,15 @@ check "the stuck process is named" grep -qE '^pid [0-9]+ S wchan=[a-z_]+ sleep 6
 check "the harness says it timed out" grep -q 'run.sh: timed out after 60 s; the job was stopped' "$work/err3b"
 check "stopped by the guest, before qemu's kill" [ $((SECONDS - start)) -lt 55 ]
 
-# 4. SIGTERM stops the VM and removes the temp files.
+# 4. SIGTERM stops the VM and removes the temp files: sent once the job runs (it says so).
 mkdir "$work/t4"
-TMPDIR="$work/t4" "$run" --disk 1G -- sleep 600 >"$work/out4" 2>"$work/err4" &
+TMPDIR="$work/t4" "$run" --disk 1G -- sh -c 'echo started; sleep 600' >"$work/out4" 2>"$work/err4" &
 pid=$!
-sleep 3
+for _ in $(seq 1 1200); do
+  ! grep -qx started "$work/out4" 2>/dev/null || break
+  sleep 0.1
+done
+check "the job runs before the signal" grep -qx started "$work/out4"
 rc=0
 kill -TERM "$pid"
 wait "$pid" || rc=$?
