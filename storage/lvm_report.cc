@@ -125,9 +125,7 @@ Result<LvmState> ParseLvmFullReport(std::string_view text) {
       LvmVolumeGroup vg;
       vg.name = Text(vg_json, "vg_name");
       vg.tags = Split(Text(vg_json, "vg_tags"), ',');
-      vg.extent_size = static_cast<uint64_t>(Number(vg_json, "vg_extent_size"));
       vg.extent_count = Count(vg_json, "vg_extent_count");
-      vg.free_count = Count(vg_json, "vg_free_count");
       for (const auto& pv : Array(entry, "pv")) vg.pvs.push_back(ParsePv(pv, vg.name));
       for (const auto& lv_json : Array(entry, "lv")) {
         LvmLogicalVolume lv;

@@ -41,9 +41,7 @@ struct LvmPhysicalVolume {
 struct LvmVolumeGroup {
   std::string name;
   std::vector<std::string> tags;
-  uint64_t extent_size = 0;
-  int64_t extent_count = 0;
-  int64_t free_count = 0;
+  int64_t extent_count = 0;  // what LVs are sized from (the VG lvm really made)
   std::vector<LvmPhysicalVolume> pvs;
   std::vector<LvmLogicalVolume> lvs;
 

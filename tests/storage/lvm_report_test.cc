@@ -32,9 +32,7 @@ TEST(LvmReport, VgWithStripedAndLinearLvsAndAnOrphanPv) {
   const auto& vg = state->vgs[0];
   EXPECT_EQ(vg.name, "vgpaas");
   EXPECT_TRUE(vg.HasTag("nodeboot"));
-  EXPECT_EQ(vg.extent_size, 4194304u);
   EXPECT_EQ(vg.extent_count, 510);
-  EXPECT_EQ(vg.free_count, 399);
   ASSERT_EQ(vg.pvs.size(), 2u);
   EXPECT_EQ(vg.pvs[0].name, "/dev/vda");
   EXPECT_EQ(vg.pvs[0].extents, 255);
@@ -59,7 +57,7 @@ TEST(LvmReport, VgWithStripedAndLinearLvsAndAnOrphanPv) {
 
 TEST(LvmReport, MalformedInputIsAnError) {
   for (const char* text :
-       {"", "{", "{\"report\": 3}", R"({"report":[{"vg":[{"vg_name":"x","vg_extent_size":"abc"}]}]})"}) {
+       {"", "{", "{\"report\": 3}", R"({"report":[{"vg":[{"vg_name":"x","vg_extent_count":"abc"}]}]})"}) {
     auto state = ParseLvmFullReport(text);
     ASSERT_FALSE(state) << text;
     EXPECT_EQ(state.error().exit_code, 22);

@@ -275,7 +275,7 @@ TEST(Plan, TheRootDiskIsNeverACandidate) {
 // A VG as a previous run left it, with `lvs` created.
 LvmState NodebootVg(const std::vector<std::pair<std::string, int64_t>>& lvs, int64_t extents = 25599) {
   LvmState state;
-  LvmVolumeGroup vg{"vgpaas", {"nodeboot"}, kExtentSize, extents, 0, {{"/dev/vdb", "vgpaas", 100 * kGiB, extents}}, {}};
+  LvmVolumeGroup vg{"vgpaas", {"nodeboot"}, extents, {{"/dev/vdb", "vgpaas", 100 * kGiB, extents}}, {}};
   for (const auto& [name, size] : lvs) {
     vg.lvs.push_back({name, {"nodeboot"}, true, DmPath("vgpaas", name), {{1, size, {"/dev/vdb"}}}, "uuid-" + name});
   }
