@@ -11,6 +11,7 @@
 
 #include "agent/run/plan_command.h"
 #include "tests/run/fake_service_manager.h"
+#include "tests/support/fake_http_client.h"
 #include "tests/support/fake_storage_host.h"
 #include "tests/support/no_host_access.h"
 #include "tests/support/process.h"
@@ -27,16 +28,6 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr uint64_t kGiB = 1ull << 30;
-
-// The task service: records what it is sent, answers 200.
-class TaskService : public HttpClient {
- public:
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    return HttpResponse{200, {}, "{}"};
-  }
-  std::vector<HttpRequest> requests;
-};
 
 // Runs commands as a node would, with none of them real: scripts succeed, the rest is the
 // storage fake's (lvm, mkfs, mount), and every command is recorded.
@@ -69,7 +60,7 @@ class BootstrapTest : public ::testing::Test {
 
   nodeboot::testing::TempDir root_;
   FakeNode node_{root_};
-  TaskService task_service_;
+  nodeboot::testing::FakeHttpClient task_service_;  // the task service: answers 200
   nodeboot::testing::FakeServiceManager service_manager_;
   int stop_signal_ = 0;
   Host host_{node_,

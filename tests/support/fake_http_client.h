@@ -1,7 +1,7 @@
 // FakeHttpClient: an HttpClient that answers from a script and records every request. Like
 // the real client, an answer is either a response (any status) or an Error (no response came:
-// refused, DNS, TLS, timeout); with nothing scripted it answers an Error naming the URL, as
-// the real client does when no server listens.
+// refused, DNS, TLS, timeout); with an empty script (Answer({})) it answers an Error naming the
+// URL, as the real client does when no server listens.
 #pragma once
 
 #include <deque>
