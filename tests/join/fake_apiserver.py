@@ -22,9 +22,12 @@ import argparse
 import http.server
 import json
 import os
-import ssl
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import script_server  # noqa: E402  (tests/support/script_server.py)
 
 
 def main():
@@ -79,8 +82,7 @@ def main():
                 record = {"time": time.time(), "path": self.path,
                           "authorization": self.headers.get("Authorization"),
                           "clientCN": client_cn(self)}
-                with open(os.path.join(args.dir, "requests.jsonl"), "a") as f:
-                    f.write(json.dumps(record) + "\n")
+                script_server.record_request(args.dir, record)
             if not record["authorization"] and not record["clientCN"]:
                 self.send_json(403, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                                      "reason": "Forbidden", "code": 403,
@@ -100,8 +102,7 @@ def main():
                                      "metadata": {"name": "kubelet-config", "namespace": "kube-system"},
                                      "data": {"kubelet": kubelet}})
                 return
-            plan = read_json("plan.json", None) or [{"ready": True}]
-            step = plan[min(index, len(plan) - 1)]
+            step = script_server.plan_step(args.dir, index, {"ready": True})
             node = read_json("node.json", {})
             name = node.get("metadata", {}).get("name")
             status = step.get("status", 200)
@@ -124,22 +125,7 @@ def main():
         def log_message(self, *unused):
             pass  # requests.jsonl is the record
 
-    http.server.ThreadingHTTPServer.allow_reuse_address = True
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    if args.cert:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(args.cert, args.key)
-        if args.client_ca:
-            # As kube-apiserver: a client certificate is asked for, not required (a bootstrap
-            # token authenticates without one).
-            context.verify_mode = ssl.CERT_OPTIONAL
-            context.load_verify_locations(args.client_ca)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    port_path = os.path.join(args.dir, "port")
-    with open(port_path + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(port_path + ".tmp", port_path)
-    server.serve_forever()
+    script_server.serve(Handler, args.dir, args.port, args.cert, args.key, args.client_ca)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,13 @@ entry repeats, and no file means 200. With --cert/--key it speaks TLS.
 
 import argparse
 import http.server
-import json
 import os
-import ssl
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import script_server  # noqa: E402  (tests/support/script_server.py)
 
 
 def main():
@@ -29,18 +31,6 @@ def main():
 
     lock = threading.Lock()
     state = {"count": 0}
-    log_path = os.path.join(args.dir, "requests.jsonl")
-    plan_path = os.path.join(args.dir, "plan.json")
-
-    def answer_for(index):
-        try:
-            with open(plan_path) as f:
-                plan = json.load(f)
-        except FileNotFoundError:
-            return {"status": 200}
-        if not plan:
-            return {"status": 200}
-        return plan[min(index, len(plan) - 1)]
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def handle_any(self):
@@ -56,11 +46,8 @@ def main():
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                     "body": body,
                 }
-                with open(log_path, "a") as f:
-                    f.write(json.dumps(record) + "\n")
-                    f.flush()
-                    os.fsync(f.fileno())
-            answer = answer_for(index)
+                script_server.record_request(args.dir, record)
+            answer = script_server.plan_step(args.dir, index, {"status": 200})
             payload = answer.get("body", '{"ok":true}').encode()
             self.send_response(answer.get("status", 200))
             for name, value in answer.get("headers", {}).items():
@@ -76,17 +63,7 @@ def main():
         def log_message(self, *unused):
             pass  # the request log is the record
 
-    http.server.ThreadingHTTPServer.allow_reuse_address = True
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    if args.cert:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(args.cert, args.key)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    port_path = os.path.join(args.dir, "port")
-    with open(port_path + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(port_path + ".tmp", port_path)
-    server.serve_forever()
+    script_server.serve(Handler, args.dir, args.port, args.cert, args.key)
 
 
 if __name__ == "__main__":
