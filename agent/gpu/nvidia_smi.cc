@@ -204,8 +204,8 @@ Result<std::vector<GpuInstance>> ParseGpuInstances(std::string_view table) {
 //   |         ID                                            |
 //   |=======================================================|
 //   |   0      1       MIG 1c.3g.20gb       0         0     |
-// Newer drivers add a Placement column ("|   0      1       MIG 3g.20gb          2         0 0:3
-// |").
+// Newer drivers add a Placement column:
+//   |   0      1       MIG 3g.20gb          2         0 0:3   |
 Result<std::vector<ComputeInstance>> ParseComputeInstances(std::string_view table) {
   std::vector<ComputeInstance> instances;
   for (const std::string_view line : Lines(table)) {

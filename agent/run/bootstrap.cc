@@ -59,24 +59,32 @@ void Reboot(const Paths& paths, CommandRunner& runner) {
 
 }  // namespace
 
-void TellServiceManagerAboutPhases(ServiceManager& manager, RunHooks& hooks) {
-  hooks.phase_started = [&manager](std::string_view phase) { manager.NotifyStatus(fmt::format("phase {}", phase)); };
-  hooks.node_services_may_start = [&manager](std::string_view phase) {
-    manager.NotifyReady(fmt::format("the node's data directories are in place; phase {} next", phase));
+RunProgress::RunProgress(ServiceManager& manager, Redactor redactor, ProgressFile* file)
+    : manager_(manager), redactor_(std::move(redactor)), file_(file) {}
+
+void RunProgress::Attach(RunHooks& hooks) {
+  hooks.phase_started = [this](std::string_view phase) { PhaseStarted(phase); };
+  hooks.node_services_may_start = [this](std::string_view phase) {
+    manager_.NotifyReady(fmt::format("the node's data directories are in place; phase {} next", phase));
   };
 }
 
-std::function<void(const Command&)> TellServiceManagerAboutSteps(ServiceManager& manager, RunHooks& hooks,
-                                                                 const Redactor& redactor) {
-  auto phase = std::make_shared<std::string>();
-  hooks.phase_started = [phase, said = std::move(hooks.phase_started)](std::string_view name) {
-    *phase = std::string(name);
-    if (said) said(name);
-  };
-  return [phase, &manager, redactor](const Command& command) {
-    if (phase->empty()) return;  // the report step's commands come after the phases
-    manager.NotifyStatus(fmt::format("phase {}: {}", *phase, StepLine(command, redactor)));
-  };
+void RunProgress::PhaseStarted(std::string_view phase) {
+  phase_ = std::string(phase);
+  manager_.NotifyStatus(fmt::format("phase {}", phase));
+  if (file_ != nullptr) file_->PhaseStarted(phase);
+}
+
+void RunProgress::StepStarted(const Command& command) {
+  if (phase_.empty()) return;  // the report step's commands come after the phases
+  const std::string step = StepLine(command, redactor_);
+  manager_.NotifyStatus(fmt::format("phase {}: {}", phase_, step));
+  if (file_ != nullptr) file_->StepStarted(step);
+}
+
+void RunProgress::ReportStarted(std::string_view run_id) {
+  manager_.NotifyStatus(fmt::format("report: sending the result of run {}", run_id));
+  if (file_ != nullptr) file_->PhaseStarted("report");
 }
 
 void TellServiceManagerRunEnded(ServiceManager& manager, const RunRecord& run, int code) {
@@ -181,23 +189,14 @@ int Bootstrap(const BootstrapOptions& options, Host& host) {
   // their data directories; and `systemctl status` shows the phase and command under way.
   // A no-op when not started by such a unit.
   ServiceManager& service_manager = host.service_manager;
-  RunHooks hooks;
-  TellServiceManagerAboutPhases(service_manager, hooks);
-  auto tell_step = TellServiceManagerAboutSteps(service_manager, hooks, redactor);
   // And `nodeboot status`, through the progress file (a dry run is not a run in progress).
-  std::optional<ProgressFile> progress;
-  if (!options.dry_run) {
-    progress.emplace(paths.Host(Paths::kProgressFile), identity->run_id);
-    hooks.phase_started = [&progress, told = std::move(hooks.phase_started)](std::string_view name) {
-      told(name);
-      progress->PhaseStarted(name);
-    };
-    tell_step = [&progress, redactor, told = std::move(tell_step)](const Command& command) {
-      told(command);
-      progress->StepStarted(StepLine(command, redactor));
-    };
-  }
-  auto logged_runner = MakeLoggedCommandRunner(host.runner, std::move(tell_step));
+  std::optional<ProgressFile> progress_file;
+  if (!options.dry_run) progress_file.emplace(paths.Host(Paths::kProgressFile), identity->run_id);
+  RunProgress progress(service_manager, redactor, progress_file ? &*progress_file : nullptr);
+  RunHooks hooks;
+  progress.Attach(hooks);
+  auto logged_runner =
+      MakeLoggedCommandRunner(host.runner, [&progress](const Command& command) { progress.StepStarted(command); });
   auto dry_runner = MakeDryRunCommandRunner(*logged_runner, print);
   CommandRunner& runner = options.dry_run ? *dry_runner : *logged_runner;
   auto files = options.dry_run ? MakeDryRunHostFiles(paths, print) : MakeRealHostFiles(paths);
@@ -222,10 +221,7 @@ int Bootstrap(const BootstrapOptions& options, Host& host) {
   } else if (run.status == RunStatus::kRebooting) {
     run.report = {ReportStatus::kNotSent, "the run goes on after the reboot a script asked for"};
   } else {
-    if (config.task.enabled()) {
-      if (progress) progress->PhaseStarted("report");
-      service_manager.NotifyStatus(fmt::format("report: sending the result of run {}", run.run_id));
-    }
+    if (config.task.enabled()) progress.ReportStarted(run.run_id);
     run.report = ReportStep(config, paths, *identity, run, runner, host);
     run.report.detail = redactor.Redact(run.report.detail);
   }

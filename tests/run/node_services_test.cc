@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "agent/run/engine.h"
 #include "tests/run/fake_phases.h"
 #include "tests/run/fake_service_manager.h"
+#include "tests/support/temp_dir.h"
 
 namespace nodeboot::run {
 namespace {
@@ -112,7 +114,8 @@ TEST_F(NodeServicesTest, PhaseStartedNamesEachPhaseThatRuns) {
 // What bootstrap tells systemd: the status as each phase starts, READY=1 before the join.
 TEST_F(NodeServicesTest, TheServiceManagerHearsEachPhaseAndReadyBeforeTheJoin) {
   testing::FakeServiceManager manager;
-  TellServiceManagerAboutPhases(manager, hooks_);
+  RunProgress progress(manager, Redactor(), nullptr);
+  progress.Attach(hooks_);
   AddStandardPhases();
   const auto run = Run();
   TellServiceManagerRunEnded(manager, run, *run.ExitCode());
@@ -126,8 +129,9 @@ TEST_F(NodeServicesTest, TheServiceManagerHearsEachPhaseAndReadyBeforeTheJoin) {
 // long script or an lvcreate. Masked, cut, and silent before the first phase.
 TEST_F(NodeServicesTest, TheServiceManagerHearsEachCommandWithinItsPhase) {
   testing::FakeServiceManager manager;
-  TellServiceManagerAboutPhases(manager, hooks_);
-  const auto step = TellServiceManagerAboutSteps(manager, hooks_, Redactor({"s3cr3t-token"}));
+  RunProgress progress(manager, Redactor({"s3cr3t-token"}), nullptr);
+  progress.Attach(hooks_);
+  const auto step = [&progress](const Command& command) { progress.StepStarted(command); };
   Command lvcreate;
   lvcreate.argv = {"lvcreate", "-n", "kubernetes", "vgpaas", "--token=s3cr3t-token"};
   step(lvcreate);  // before any phase: nothing
@@ -143,9 +147,43 @@ TEST_F(NodeServicesTest, TheServiceManagerHearsEachCommandWithinItsPhase) {
   EXPECT_TRUE(manager.said[2].ends_with("..."));
 }
 
+// `nodeboot status` reads the progress file; it must name the same phase and command as the
+// status line, and be gone once the run is over.
+TEST_F(NodeServicesTest, TheProgressFileNamesTheSamePhaseAndCommandAsTheStatusLine) {
+  nodeboot::testing::TempDir dir;
+  const auto file = dir.path() / "run/nodeboot/progress.json";
+  testing::FakeServiceManager manager;
+  {
+    ProgressFile progress_file(file, "run-1");
+    RunProgress progress(manager, Redactor({"s3cr3t-token"}), &progress_file);
+    progress.Attach(hooks_);
+    Command lvcreate;
+    lvcreate.argv = {"lvcreate", "-n", "kubernetes", "vgpaas", "--token=s3cr3t-token"};
+    progress.StepStarted(lvcreate);  // before any phase: nothing, in either place
+    EXPECT_FALSE(std::filesystem::exists(file));
+    hooks_.phase_started("storage");
+    progress.StepStarted(lvcreate);
+    auto read = ReadProgress(file);
+    ASSERT_TRUE(read && *read);
+    EXPECT_EQ((*read)->run_id, "run-1");
+    EXPECT_EQ((*read)->phase, "storage");
+    EXPECT_EQ((*read)->step, "lvcreate -n kubernetes vgpaas --token=***");
+    EXPECT_EQ(manager.said.back(), "STATUS phase storage: " + (*read)->step);
+
+    progress.ReportStarted("run-1");
+    read = ReadProgress(file);
+    ASSERT_TRUE(read && *read);
+    EXPECT_EQ((*read)->phase, "report");
+    EXPECT_EQ((*read)->step, "");
+    EXPECT_EQ(manager.said.back(), "STATUS report: sending the result of run run-1");
+  }
+  EXPECT_FALSE(std::filesystem::exists(file));
+}
+
 TEST_F(NodeServicesTest, AFailedRunEndsWithAStatusAndNoReady) {
   testing::FakeServiceManager manager;
-  TellServiceManagerAboutPhases(manager, hooks_);
+  RunProgress progress(manager, Redactor(), nullptr);
+  progress.Attach(hooks_);
   AddStandardPhases(errors::StorageUnsatisfiable("no usable disk"));
   const auto run = Run();
   TellServiceManagerRunEnded(manager, run, *run.ExitCode());
@@ -157,7 +195,8 @@ TEST_F(NodeServicesTest, AFailedRunEndsWithAStatusAndNoReady) {
 
 TEST_F(NodeServicesTest, ARunThatExitsZeroIsReadyAtTheEndEvenWithoutAPhaseThatNeedsServices) {
   testing::FakeServiceManager manager;
-  TellServiceManagerAboutPhases(manager, hooks_);
+  RunProgress progress(manager, Redactor(), nullptr);
+  progress.Attach(hooks_);
   auto& pre = Add("preInstall");
   pre.reboot = true;
   const auto run = Run();
