@@ -21,8 +21,11 @@ struct Document {
 
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
-  std::string scalar;                                     // kScalar only
-  int line = 0;                                           // 1-based; 0 when the source gives none (the JSON fallback)
+  std::string scalar;  // kScalar only
+  int line = 0;        // 1-based; 0 when the source gives none (the JSON fallback)
+  // A mapping's value: the line of its key, which messages about the key (unknown, repeated)
+  // name. An empty value (`name:`) has no text of its own and takes this line as its `line` too.
+  int key_line = 0;
   std::vector<Document> items;                            // kSequence
   std::vector<std::pair<std::string, Document>> members;  // kMap, in file order, duplicates kept
 

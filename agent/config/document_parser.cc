@@ -138,6 +138,7 @@ class DocumentBuilder final : public YAML::EventHandler {
     YAML::anchor_t anchor;
     std::optional<std::string> key;
     size_t nodes_before;  // nodes_ when it started: its own size is the difference, plus one
+    int key_line = 0;     // the line of `key`
   };
   struct Anchored {
     Document doc;
@@ -152,7 +153,10 @@ class DocumentBuilder final : public YAML::EventHandler {
   static void SetLine(Document& doc, int line) {
     doc.line = line;
     for (auto& item : doc.items) SetLine(item, line);
-    for (auto& [key, value] : doc.members) SetLine(value, line);
+    for (auto& [key, value] : doc.members) {
+      SetLine(value, line);
+      value.key_line = line;
+    }
   }
   static Document Node(Document::Kind kind, const YAML::Mark& mark) {
     Document doc;
@@ -187,7 +191,11 @@ class DocumentBuilder final : public YAML::EventHandler {
       parent.doc.items.push_back(std::move(doc));
     } else if (!parent.key) {
       parent.key = KeyText(doc);
+      parent.key_line = doc.line;
     } else {
+      // yaml-cpp marks an empty value where the next token starts, often the next line.
+      if (doc.is_null()) doc.line = parent.key_line;
+      doc.key_line = parent.key_line;
       parent.doc.members.emplace_back(std::move(*parent.key), std::move(doc));
       parent.key.reset();
     }

@@ -149,11 +149,12 @@ void Fields::Finish() {
     const bool repeat = std::any_of(map_->members.begin(), map_->members.begin() + i,
                                     [&](const auto& earlier) { return earlier.first == name; });
     if (repeat && (known || unknown_ == UnknownKeys::kRefuse)) {
-      errors_.push_back({PathOf(name), "appears more than once", value.line});
+      errors_.push_back({PathOf(name), "appears more than once", value.key_line});
       continue;
     }
     if (known || unknown_ == UnknownKeys::kIgnore) continue;
-    errors_.push_back({PathOf(name), fmt::format("unknown key (known here: {})", fmt::join(known_, ", ")), value.line});
+    errors_.push_back(
+        {PathOf(name), fmt::format("unknown key (known here: {})", fmt::join(known_, ", ")), value.key_line});
   }
 }
 

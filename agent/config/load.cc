@@ -268,9 +268,9 @@ void CheckKeys(const Document& doc, const std::string& path, ConfigErrors& error
     const Document& value = member.second;
     const std::string child = path.empty() ? name : path + "." + name;
     if (name == "<<") {
-      errors.push_back({child, "YAML merge keys are not supported: write the keys out", value.line});
+      errors.push_back({child, "YAML merge keys are not supported: write the keys out", value.key_line});
     } else if (!seen.insert(name).second) {
-      errors.push_back({child, "appears more than once", value.line});
+      errors.push_back({child, "appears more than once", value.key_line});
     }
     CheckKeys(value, child, errors);
   }

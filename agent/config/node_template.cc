@@ -60,7 +60,7 @@ void ParseLabels(const Document* tags, NodeTemplate& out, ConfigErrors& errors) 
       continue;
     }
     if (auto why = CheckLabelKey(key); !why.empty()) {
-      errors.push_back({path, "invalid label key: " + why, value.line});
+      errors.push_back({path, "invalid label key: " + why, value.key_line});
       continue;
     }
     if (auto why = CheckSelfLabelAllowed(key); !why.empty()) {

@@ -235,6 +235,29 @@ TEST(NodeConfig, AliasesCopyWhatTheirAnchorNamesAndReportTheirOwnLine) {
   EXPECT_THAT(complex_key.errors[0].ToString(), HasSubstr("- a\n- b: unknown key"));
 }
 
+// A message about a key names the key's line. yaml-cpp marks an empty value where the next
+// token starts and a nested mapping at its first key: both were reported one line too late.
+TEST(NodeConfig, KeyErrorsNameTheKeysLineWhateverItsValue) {
+  const auto result = Parse(
+      "node:\n"
+      "  bogus:\n"
+      "  name: w1\n"
+      "  nested:\n"
+      "    a: 1\n"
+      "  name: w2\n"
+      "task:\n"
+      "  timeoutSeconds:\n"
+      "  url: https://task.example/t\n");
+  EXPECT_THAT(Errors(result), HasSubstr("node.bogus: unknown key (known here: name, instanceId) (line 2)\n"));
+  EXPECT_THAT(Errors(result), HasSubstr("node.nested: unknown key (known here: name, instanceId) (line 4)\n"));
+  EXPECT_THAT(Errors(result), HasSubstr("node.name: appears more than once (line 6)\n"));
+  const auto merge = Parse("base: &b {name: w1}\nnode:\n  <<: *b\n");
+  EXPECT_THAT(Errors(merge), HasSubstr("node.<<: YAML merge keys are not supported: write the keys out (line 3)"));
+  const auto label = Parse("node: {name: w1}\nnodeTemplate:\n  k8sTags:\n    -bad-:\n      x\n");
+  EXPECT_THAT(Errors(label), HasSubstr("nodeTemplate.k8sTags.-bad-: invalid label key"));
+  EXPECT_THAT(Errors(label), HasSubstr("(line 4)"));
+}
+
 // Caught by ASan in tests/fuzz/config_fuzz (on a written input: 400 KB is past the fuzzer's
 // input sizes): JSON nested 100000 deep, refused by yaml-cpp, reached the JSON fallback, whose
 // conversion recursed until the stack overflowed.
