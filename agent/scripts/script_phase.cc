@@ -8,6 +8,7 @@
 #include "agent/base/output_tail.h"
 #include "agent/base/redact.h"
 #include "agent/base/shutdown.h"
+#include "agent/scripts/script_output.h"
 
 namespace nodeboot::scripts {
 namespace {
@@ -98,11 +99,11 @@ class ScriptPhase : public run::Phase {
     command.timeout = std::chrono::seconds(timeout_seconds);
     command.kill_grace = kKillGrace;
     OutputTail tail;
-    const char* phase = kind_.phase;
     const Redactor redactor = Redactor::ForScriptOutput(context.config.SecretValues(), script.Reveal());
-    command.on_line = [&tail, &redactor, phase](OutputStream stream, std::string_view raw) {
+    ScriptOutputLog output_log(kind_.phase, [](const std::string& line) { log::Info("{}", line); });
+    command.on_line = [&tail, &output_log, &redactor](OutputStream stream, std::string_view raw) {
       const std::string line = redactor.Redact(raw);
-      log::Info("{} {}: {}", phase, stream == OutputStream::kStderr ? "stderr" : "stdout", line);
+      output_log.Add(stream, line);
       tail.Add(line);
     };
 
@@ -122,6 +123,7 @@ class ScriptPhase : public run::Phase {
     // start still leaves the record.
     if (!context.dry_run) command.pid_file = pid_file.string();
     auto result = context.runner.Run(command);
+    output_log.Finish();
     // This nodeboot saw it end; only one that dies first leaves the record for the next run.
     if (!context.dry_run) std::filesystem::remove(pid_file, ignored);
     if (!result) {

@@ -106,6 +106,26 @@ TEST_F(RunTest, ScriptsAreWrittenPrivateAndRunByShebangOrBash) {
   EXPECT_NE(Slurp(Marker() + ".post"), "\n");                        // bash ran it
 }
 
+// A script that prints without end must not fill /var/log: the log keeps 10 MiB of its output
+// (agent/scripts/script_output.h), says what it left out, and its last lines; the failure's
+// output in state.json is still the script's last lines, and stderr's first line names why.
+TEST_F(RunTest, AScriptThatPrintsWithoutEndLogsItsBudgetAndItsLastLines) {
+  WriteConfig(
+      "yes 'a line of output that goes on and on' | head -c 40000000\n"
+      "echo 'the last word' >&2\nexit 4\n");
+  const auto result = Run();
+  EXPECT_EQ(result.exit_code, 10);
+  const auto log_file = root_.path() / "var/log/nodeboot/nodeboot.log";
+  EXPECT_LT(std::filesystem::file_size(log_file), 30u * 1024 * 1024) << "40 MB of output, line by line, is ~90 MB";
+  const std::string log = Slurp(log_file);
+  EXPECT_THAT(log, HasSubstr("preInstall: the script printed more than 10485760 bytes; the rest is not logged"));
+  EXPECT_THAT(log, HasSubstr(" lines of output were not logged ("));
+  EXPECT_THAT(log, HasSubstr("preInstall stderr: the last word\n"));
+  const auto state = State();
+  EXPECT_THAT(state["phases"]["preInstall"]["error"]["message"].get<std::string>(), HasSubstr("exited with 4"));
+  EXPECT_THAT(state["phases"]["preInstall"]["output"].dump(), HasSubstr("the last word"));
+}
+
 TEST_F(RunTest, FailingScriptGivesExitTenAndItsStderrInState) {
   WriteConfig("echo doing things\necho 'cannot reach the mirror' >&2\nexit 3\n", "echo post >> " + Marker() + "\n");
   const auto result = Run();
