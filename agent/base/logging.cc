@@ -55,6 +55,20 @@ const SystemdLibrary* JournalOrNull() {
   return library;
 }
 
+// The log holds every script's output, masked only for the secrets nodeboot knows; a script
+// may print others (cloud-init's CVE-2023-1786 was this: world-readable logs). So the file is
+// 0640, like Debian's /var/log/syslog, whoever made it first: an older nodeboot's 0644 file is
+// tightened. Best effort: spdlog opens it right after and reports what fails.
+void PrepareLogFile(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
+  if (fd < 0) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0007) != 0) {
+    [[maybe_unused]] const int changed = ::fchmod(fd, st.st_mode & 0770);
+  }
+  ::close(fd);
+}
+
 std::shared_ptr<spdlog::logger> MakeLogger(const Options& options, bool to_journal) {
   std::vector<spdlog::sink_ptr> sinks;
   const bool stderr_is_journal = IsJournalStream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO);
@@ -66,6 +80,7 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Options& options, bool to_journ
   if (!options.file.empty()) {
     // A log file that cannot be opened must not stop a bootstrap: stderr and syslog remain.
     if (CreateDirectories(options.file.parent_path(), std::filesystem::perms(0755))) {
+      PrepareLogFile(options.file);
       try {
         auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file.string());
         sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ nodeboot[%P]: %l %v",

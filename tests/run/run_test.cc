@@ -126,6 +126,21 @@ TEST_F(RunTest, AScriptThatPrintsWithoutEndLogsItsBudgetAndItsLastLines) {
   EXPECT_THAT(state["phases"]["preInstall"]["output"].dump(), HasSubstr("the last word"));
 }
 
+// The log holds scripts' output: not world-readable (0640), also when an older nodeboot left
+// it 0644; the rest of the mode is kept.
+TEST_F(RunTest, TheLogIsNotWorldReadable) {
+  WriteConfig("echo hello\n");
+  const auto log_file = root_.path() / "var/log/nodeboot/nodeboot.log";
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(std::filesystem::status(log_file).permissions(), std::filesystem::perms(0640));
+  std::filesystem::permissions(log_file, std::filesystem::perms(0644));
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(std::filesystem::status(log_file).permissions(), std::filesystem::perms(0640));
+  std::filesystem::permissions(log_file, std::filesystem::perms(0600));
+  ASSERT_EQ(Run().exit_code, 0);
+  EXPECT_EQ(std::filesystem::status(log_file).permissions(), std::filesystem::perms(0600)) << "a tighter mode stays";
+}
+
 TEST_F(RunTest, FailingScriptGivesExitTenAndItsStderrInState) {
   WriteConfig("echo doing things\necho 'cannot reach the mirror' >&2\nexit 3\n", "echo post >> " + Marker() + "\n");
   const auto result = Run();
