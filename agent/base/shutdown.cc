@@ -23,6 +23,13 @@ sigset_t StopSignals() {
 }  // namespace
 
 Result<std::unique_ptr<ShutdownSignals>> ShutdownSignals::Install() {
+  // A run must not die because whoever read its output went away (`nodeboot run --repair 2>&1
+  // | head` in a terminal): SIGPIPE would kill it mid-phase, leaving its script running with no
+  // one to wait for it and the phase recorded as interrupted. Ignored, a write to the gone
+  // reader fails with EPIPE instead, which the log sinks and PrintLine (output.h) ignore. (The
+  // unit's IgnoreSIGPIPE= already does this under systemd.) Children get it back at its
+  // default (command_runner_posix.cc), so `yes | head` in a script behaves.
+  ::signal(SIGPIPE, SIG_IGN);
   const sigset_t set = StopSignals();
   if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) {
     return Error::Internal(fmt::format("block SIGTERM/SIGINT/SIGHUP: {}", std::strerror(errno)));

@@ -18,7 +18,7 @@ namespace nodeboot {
 class ShutdownSignals {
  public:
   // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (threads started later inherit
-  // the mask) and opens a signalfd for them.
+  // the mask) and opens a signalfd for them. Ignores SIGPIPE for the rest of the process.
   static Result<std::unique_ptr<ShutdownSignals>> Install();
   ~ShutdownSignals();
   ShutdownSignals(const ShutdownSignals&) = delete;

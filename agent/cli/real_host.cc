@@ -1,8 +1,8 @@
 #include "agent/cli/real_host.h"
 
-#include <fmt/format.h>
-
 #include <cstdio>
+
+#include "agent/base/output.h"
 
 namespace nodeboot::cli {
 namespace {
@@ -12,7 +12,7 @@ std::unique_ptr<ShutdownSignals> InstallShutdownSignals(bool stoppable) {
   auto installed = ShutdownSignals::Install();
   if (installed) return std::move(*installed);
   // The run goes on: it can still be killed, it only cannot record why.
-  fmt::print(stderr, "nodeboot: {}\n", installed.error().message);
+  PrintLine("nodeboot: " + installed.error().message, stderr);
   return nullptr;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "agent/base/logging.h"
+#include "agent/base/output.h"
 #include "agent/base/output_tail.h"
 #include "agent/gpu/mig_reset.h"
 
@@ -32,7 +33,7 @@ class GpuPhase : public run::Phase {
     };
     reset.stopping = context.stopping;
     reset.dry_run = context.dry_run;
-    reset.print = environment_.print ? environment_.print : [](const std::string& line) { fmt::print("{}\n", line); };
+    reset.print = environment_.print ? environment_.print : [](const std::string& line) { PrintLine(line); };
     ResetOutcome outcome = ResetMig(reset);
     run::PhaseOutcome result{std::move(outcome.status), tail.Lines()};
     result.skipped = std::move(outcome.skipped);

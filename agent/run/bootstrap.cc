@@ -12,6 +12,7 @@
 #include "agent/base/lock.h"
 #include "agent/base/logged_command_runner.h"
 #include "agent/base/logging.h"
+#include "agent/base/output.h"
 #include "agent/base/redact.h"
 #include "agent/base/shutdown.h"
 #include "agent/config/load.h"
@@ -119,7 +120,7 @@ int Bootstrap(const BootstrapOptions& options, Host& host) {
   if (!loaded.ok()) {
     log::Init({.to_stderr = false, .console = console});
     for (const auto& error : loaded.errors) {
-      fmt::print(stderr, "nodeboot: config: {}\n", error.ToString());
+      PrintLine("nodeboot: config: " + error.ToString(), stderr);
       log::Announce(log::Level::kError, errors::kConfigInvalid.code, "config: " + error.ToString());
     }
     return exit_code::kInvalidConfig;
@@ -127,7 +128,7 @@ int Bootstrap(const BootstrapOptions& options, Host& host) {
   const config::NodeConfig& config = loaded.config;
   auto identity = ResolveIdentity(config, paths);
   if (!identity) {
-    fmt::print(stderr, "nodeboot: config: {}\n", identity.error().message);
+    PrintLine("nodeboot: config: " + identity.error().message, stderr);
     return identity.error().exit_code;
   }
 
@@ -144,7 +145,7 @@ int Bootstrap(const BootstrapOptions& options, Host& host) {
   // kubeconfig's *-data fields.
   log::SetSecrets(WithBase64Forms(config.SecretValues()));
   const Redactor redactor(WithBase64Forms(config.SecretValues()));
-  auto print = [&redactor](const std::string& line) { fmt::print("{}\n", redactor.Redact(line)); };
+  auto print = [&redactor](const std::string& line) { PrintLine(redactor.Redact(line)); };
 
   // 4. One run at a time (exit 3). A dry run takes no lock: it changes nothing.
   std::optional<RunLock> lock;

@@ -141,6 +141,27 @@ TEST_F(RunTest, TheLogIsNotWorldReadable) {
   EXPECT_EQ(std::filesystem::status(log_file).permissions(), std::filesystem::perms(0600)) << "a tighter mode stays";
 }
 
+// An operator's `nodeboot run 2>&1 | head -3`: the reader goes away mid-run. SIGPIPE used to
+// kill the run there (exit 141), its script left running unwaited and the phase recorded as
+// interrupted, so the next run would not run it again. Now the run goes on to its end, and a
+// script still gets SIGPIPE at its default (`yes | head` ends).
+TEST_F(RunTest, AReaderThatGoesAwayDoesNotStopTheRun) {
+  WriteConfig("for i in $(seq 1 200); do echo line $i; done\nsleep 0.3\nyes | head -1 > /dev/null\necho done > " +
+              Marker() + "\n");
+  const std::string command = fmt::format("'{}' run --root '{}' 2>&1 | head -n 3 > /dev/null; exit ${{PIPESTATUS[0]}}",
+                                          NODEBOOT_BINARY, root_.path().string());
+  const auto piped = testing::RunProcess({"/bin/bash", "-c", command});
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(Slurp(Marker()), "done\n");
+  EXPECT_EQ(State()["lastRun"]["status"], "succeeded");
+  EXPECT_EQ(State()["phases"]["preInstall"]["status"], "succeeded");
+  // A dry run's listing into a closed pipe: exit 0, not std::terminate's abort.
+  const std::string dry = fmt::format(
+      "'{}' run --dry-run --rerun-scripts --root '{}' 2>/dev/null | head -c 1 > /dev/null; exit ${{PIPESTATUS[0]}}",
+      NODEBOOT_BINARY, root_.path().string());
+  EXPECT_EQ(testing::RunProcess({"/bin/bash", "-c", dry}).exit_code, 0);
+}
+
 TEST_F(RunTest, FailingScriptGivesExitTenAndItsStderrInState) {
   WriteConfig("echo doing things\necho 'cannot reach the mirror' >&2\nexit 3\n", "echo post >> " + Marker() + "\n");
   const auto result = Run();
