@@ -59,7 +59,8 @@ std::string Script(const std::string& canary, int exit_code) {
 
 class CanarySweepTest : public ::testing::Test {
  protected:
-  void WriteConfig(int pre_exit) {
+  // `noise`: script lines that run before the pre-install script's canary lines.
+  void WriteConfig(int pre_exit, const std::string& noise = "") {
     root_.Write("etc/nodeboot/config.yaml",
                 "node: {name: worker-1, instanceId: i-0abc}\n"
                 "task: {id: t1, url: 'http://127.0.0.1:9/r', token: " +
@@ -70,7 +71,7 @@ class CanarySweepTest : public ::testing::Test {
                     "}\n"
                     "nodeTemplate:\n  extendParam:\n"
                     "    alpha.cce/preInstall: " +
-                    EncodeBase64(KeepProgress() + Script(kPreCanary, pre_exit)) +
+                    EncodeBase64(KeepProgress() + noise + Script(kPreCanary, pre_exit)) +
                     "\n"
                     "    alpha.cce/postInstall: " +
                     EncodeBase64(Script(kPostCanary, 0)) + "\n");
@@ -213,6 +214,18 @@ TEST_F(CanarySweepTest, FailingRunLeaksNoSecret) {
   EXPECT_THAT(Files(), HasSubstr("value: ***"));  // the failure's output is kept, masked
   ExpectNoCanary();
   CleanAndExpectNoCanary();
+}
+
+// Past its log budget (agent/scripts/script_output.h) a script's last lines are held back and
+// logged when it ends: that path masks them too.
+TEST_F(CanarySweepTest, AScriptPastItsLogBudgetLeaksNoSecret) {
+  WriteConfig(1, "head -c 11000000 /dev/zero | tr '\\0' x | fold -w 100; echo\n");
+  EXPECT_EQ(Command({"run"}), 10);
+  const std::string log = Slurp(root_.path() / "var/log/nodeboot/nodeboot.log");
+  EXPECT_THAT(log, HasSubstr(" lines of output were not logged ("));
+  EXPECT_THAT(log, HasSubstr("preInstall stdout: value: ***"));  // held back, then logged masked
+  ReadEverything();
+  ExpectNoCanary();
 }
 
 // The join's new outputs: the kubeadm API choice, a kubeadm that prints the token in its error
