@@ -35,6 +35,14 @@ std::optional<Secret> DecodeScript(Fields& extend, std::string_view key, size_t&
     extend.Fail(key, "decodes to bytes with a NUL: a script must be text");
     return std::nullopt;
   }
+  // Written on Windows: the kernel takes "/bin/bash\r" for the interpreter and the script
+  // cannot start, with nothing but "No such file or directory" to say why.
+  if (decoded->starts_with("#!") && decoded->substr(0, decoded->find('\n')).ends_with('\r')) {
+    extend.Fail(key,
+                "its #! line ends in a carriage return (Windows CRLF line endings), so no interpreter can be found "
+                "for it; convert it to Unix line endings (dos2unix) and encode it again");
+    return std::nullopt;
+  }
   return Secret(std::move(*decoded));
 }
 

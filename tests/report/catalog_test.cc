@@ -149,6 +149,11 @@ TEST(BuiltinCatalog, ClassifiesTheNodePoolFailureEvents) {
       {"Try again later because the node pool is being scaled.", "CLOUD-SCALING-CONFLICT"},
       {"The ECS instances fail to start up.", "CLOUD-INSTANCE-START-FAILED"},
       {"The specified instance type is not supported in the current zone", "CLOUD-INSTANCE-TYPE-UNSUPPORTED"},
+      // bash 5.2 on a script saved with CRLF line endings (the second: a path, masked).
+      {"/var/lib/nodeboot/scripts/preInstall: line 1: $'\\r': command not found", "SCRIPT-WINDOWS-LINE-ENDINGS"},
+      {"ls: cannot access '***'$'\\r': No such file or directory", "SCRIPT-WINDOWS-LINE-ENDINGS"},
+      {"state: write /var/lib/nodeboot/state.json.tmp.12881: No space left on device", "NODE-DISK-FULL"},
+      {"tar: ./data: Cannot write: Disk quota exceeded", "NODE-DISK-FULL"},
   };
   for (const auto& [line, code] : cases) {
     const CatalogEntry* entry = Builtin().Classify(line);
