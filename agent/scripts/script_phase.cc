@@ -127,7 +127,11 @@ class ScriptPhase : public run::Phase {
     // This nodeboot saw it end; only one that dies first leaves the record for the next run.
     if (!context.dry_run) std::filesystem::remove(pid_file, ignored);
     if (!result) {
-      return {kind_.failed(fmt::format("{} script {}: {}", kind_.phase, path, result.error().message)), tail.Lines()};
+      // exec's ENOENT for a script that is right there means its interpreter is missing.
+      const char* hint =
+          script.Reveal().starts_with("#!") ? " (the interpreter its #! line names must exist on this node)" : "";
+      return {kind_.failed(fmt::format("{} script {}: {}{}", kind_.phase, path, result.error().message, hint)),
+              tail.Lines()};
     }
     if (result->stopped_by != 0) {
       return {kind_.interrupted(

@@ -162,6 +162,15 @@ TEST_F(RunTest, AReaderThatGoesAwayDoesNotStopTheRun) {
   EXPECT_EQ(testing::RunProcess({"/bin/bash", "-c", dry}).exit_code, 0);
 }
 
+// exec says only "No such file or directory" for a script whose interpreter is missing; the
+// message says which one is missing: the interpreter, not the script nodeboot just wrote.
+TEST_F(RunTest, AScriptWhoseInterpreterIsMissingSaysSo) {
+  WriteConfig("#!/usr/bin/nodeboot-no-such-interpreter\necho hi\n");
+  EXPECT_EQ(Run().exit_code, 10);
+  EXPECT_THAT(State()["phases"]["preInstall"]["error"]["message"].get<std::string>(),
+              HasSubstr("(the interpreter its #! line names must exist on this node)"));
+}
+
 TEST_F(RunTest, FailingScriptGivesExitTenAndItsStderrInState) {
   WriteConfig("echo doing things\necho 'cannot reach the mirror' >&2\nexit 3\n", "echo post >> " + Marker() + "\n");
   const auto result = Run();
