@@ -72,6 +72,7 @@ class DryRunCommandRunner : public CommandRunner {
     print_("would run: " + FormatArgv(command.argv));
     return CommandResult{};
   }
+  bool HasProgram(const std::string& program) override { return real_.HasProgram(program); }
 
  private:
   CommandRunner& real_;

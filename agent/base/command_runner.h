@@ -66,6 +66,10 @@ class CommandRunner {
   // A result for every program that started, whatever its exit code; an Error only when it
   // could not be started at all (not found, not executable), naming the program and why.
   virtual Result<CommandResult> Run(const Command& command) = 0;
+  // Whether Run could start `program` (a name looked up in PATH as Run looks it up, or a path):
+  // a phase whose tool is optional (nvidia-smi) asks first, so a node without the tool runs
+  // nothing and logs no failed start. Changes nothing, so a dry run asks the real host too.
+  virtual bool HasProgram(const std::string& program) = 0;
 };
 
 class ShutdownSignals;

@@ -317,6 +317,11 @@ class RealCommandRunner : public CommandRunner {
  public:
   explicit RealCommandRunner(ShutdownSignals* shutdown) : shutdown_(shutdown) {}
 
+  bool HasProgram(const std::string& program) override {
+    if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+    return !bp::search_path(program, PathDirectories()).empty();
+  }
+
   Result<CommandResult> Run(const Command& command) override {
     if (command.argv.empty()) return Error::Internal("start: empty argv");
     const std::string& program = command.argv[0];

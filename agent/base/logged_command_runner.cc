@@ -31,6 +31,7 @@ class LoggedCommandRunner : public CommandRunner {
     }
     return result;
   }
+  bool HasProgram(const std::string& program) override { return inner_.HasProgram(program); }
 
  private:
   CommandRunner& inner_;

@@ -79,7 +79,10 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Options& options, bool to_journ
   }
   if (!options.file.empty()) {
     // A log file that cannot be opened must not stop a bootstrap: stderr and syslog remain.
-    if (CreateDirectories(options.file.parent_path(), std::filesystem::perms(0755))) {
+    if (const Status dir = CreateDirectories(options.file.parent_path(), std::filesystem::perms(0755)); !dir) {
+      std::fprintf(stderr, "nodeboot: warn cannot open log file %s: %s\n", options.file.c_str(),
+                   dir.error().message.c_str());
+    } else {
       PrepareLogFile(options.file);
       try {
         auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file.string());

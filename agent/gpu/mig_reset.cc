@@ -278,28 +278,24 @@ class Resetter {
 
   Result<Observation> Observe() {
     Observation observed;
-    auto query = Call(QueryGpusArgv(), false);
-    if (!query) {
-      // The runner could not start it: no NVIDIA driver utilities on this node.
-      if (query.error().code == errors::kGpuMigResetFailed.code &&
-          query.error().message.find("not found in PATH") != std::string::npos) {
-        observed.unavailable = "nvidia-smi is not on PATH (no NVIDIA driver installed)";
-        return observed;
-      }
-      return query.error();
+    // No NVIDIA driver utilities on this node: a CPU-only node, not a failed start to log.
+    if (!context_.runner.HasProgram(QueryGpusArgv().front())) {
+      observed.unavailable = "nvidia-smi is not on PATH (no NVIDIA driver installed)";
+      return observed;
     }
-    if (query->exit_code == kExitDriverNotLoaded || query->exit_code == kExitNotFound) {
+    NB_TRY_ASSIGN(CommandResult query, Call(QueryGpusArgv(), false));
+    if (query.exit_code == kExitDriverNotLoaded || query.exit_code == kExitNotFound) {
       // The manual's return codes 9 ("NVIDIA driver is not loaded") and 6 ("A query to find an
       // object was unsuccessful": "No devices were found"): a node without a usable NVIDIA GPU.
       observed.unavailable =
-          fmt::format("nvidia-smi finds no GPU it can manage (exit {}: {})", query->exit_code, query->FirstErrorLine());
+          fmt::format("nvidia-smi finds no GPU it can manage (exit {}: {})", query.exit_code, query.FirstErrorLine());
       return observed;
     }
-    if (query->exit_code != 0) {
+    if (query.exit_code != 0) {
       return errors::GpuMigResetFailed(
-          fmt::format("{}: exit {}: {}", FormatArgv(QueryGpusArgv()), query->exit_code, query->FirstErrorLine()));
+          fmt::format("{}: exit {}: {}", FormatArgv(QueryGpusArgv()), query.exit_code, query.FirstErrorLine()));
     }
-    auto gpus = ParseGpuQuery(query->out);
+    auto gpus = ParseGpuQuery(query.out);
     if (!gpus) return gpus.error();
     bool any_state = false;
     for (auto& info : *gpus) {

@@ -170,6 +170,19 @@ TEST(RealCommandRunner, PathLookupSkipsEmptyEntriesAndMissingDirectories) {
   EXPECT_EQ(found->out, "ran\n");
 }
 
+// HasProgram answers what Run would find: in nodeboot's PATH for a name, executable for a path.
+TEST(RealCommandRunner, HasProgramAnswersAsRunWouldStart) {
+  const auto runner = MakeRealCommandRunner();
+  EXPECT_TRUE(runner->HasProgram("sh"));
+  EXPECT_TRUE(runner->HasProgram("/bin/sh"));
+  EXPECT_FALSE(runner->HasProgram("nodeboot-no-such-program"));
+  EXPECT_FALSE(runner->HasProgram("/nonexistent/kubeadm"));
+  testing::TempDir dir;
+  dir.Write("data", "not a program\n");
+  EXPECT_FALSE(runner->HasProgram((dir.path() / "data").string())) << "a file that is not executable";
+  EXPECT_FALSE(runner->Run(Argv({"nodeboot-no-such-program"})));
+}
+
 TEST(RealCommandRunner, ProgramThatCannotStartIsAnErrorNamingIt) {
   const auto runner = MakeRealCommandRunner();
   const auto start = std::chrono::steady_clock::now();

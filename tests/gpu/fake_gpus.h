@@ -71,6 +71,8 @@ class FakeGpus : public CommandRunner {
     return changes;
   }
 
+  bool HasProgram(const std::string& program) override { return program != "nvidia-smi" || installed; }
+
   Result<CommandResult> Run(const Command& command) override {
     const std::string line = FormatArgv(command.argv);
     if (!installed) return Error::Internal("start nvidia-smi: not found in PATH");

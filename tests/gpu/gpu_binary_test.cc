@@ -16,6 +16,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::PhaseIn;
 using testing::Slurp;
 
@@ -59,6 +60,9 @@ TEST_F(GpuBinaryTest, ACpuOnlyNodeRecordsGpuSkippedNotSucceeded) {
   const auto without = Run(/*with_fake=*/false);
   ASSERT_EQ(without.exit_code, 0) << without.err;
   EXPECT_THAT(PhaseIn(LastRun(), "gpu")["reason"].get<std::string>(), HasSubstr("nvidia-smi"));
+  // Asked, not tried: a CPU-only node's log has no failed start of nvidia-smi at error level.
+  EXPECT_THAT(without.err, Not(HasSubstr("read: nvidia-smi"))) << "no command was started, none logged";
+  EXPECT_THAT(without.err, Not(HasSubstr("error")));
   EXPECT_FALSE(json::parse(Slurp(root_.path() / "var/lib/nodeboot/state.json"))["phases"].contains("gpu"));
 }
 

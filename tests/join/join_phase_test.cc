@@ -43,6 +43,8 @@ class NodeRunner : public CommandRunner {
   // What `kubeadm join`, or the kubelet's TLS bootstrap after its start, leaves: kubelet.conf.
   std::function<void()> joined;
 
+  bool HasProgram(const std::string&) override { return true; }
+
   Result<CommandResult> Run(const Command& command) override {
     const std::string line = FormatArgv(command.argv);
     commands.push_back(line);

@@ -67,6 +67,7 @@ class FakePhase : public Phase {
 class NullRunner : public CommandRunner {
  public:
   Result<CommandResult> Run(const Command&) override { return CommandResult{}; }
+  bool HasProgram(const std::string&) override { return true; }
 };
 
 // What RunPhases needs, with fakes: a config, an identity, a dry-run HostFiles, a state.

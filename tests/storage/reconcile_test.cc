@@ -202,6 +202,7 @@ TEST(Reconcile, ALayoutThatDoesNotConvergeFailsVerification) {
       if (command.argv.front() == "mount") return CommandResult{};
       return host.Run(command);
     }
+    bool HasProgram(const std::string& program) override { return host.HasProgram(program); }
     FakeStorageHost& host;
   };
   Node node(LvType::kLinear);

@@ -33,6 +33,12 @@ void FakeCommandRunner::Unstartable(std::vector<std::string> prefix, std::string
   rules_.push_back({std::move(prefix), {}, std::move(why)});
 }
 
+bool FakeCommandRunner::HasProgram(const std::string& program) {
+  return std::none_of(rules_.begin(), rules_.end(), [&](const Rule& rule) {
+    return !rule.start_error.empty() && rule.prefix == std::vector<std::string>{program};
+  });
+}
+
 Result<CommandResult> FakeCommandRunner::Run(const Command& command) {
   commands.push_back(command);
   if (command.argv.empty()) return Error::Internal("start: empty argv");

@@ -21,6 +21,8 @@ class FakeCommandRunner : public CommandRunner {
   void Unstartable(std::vector<std::string> prefix, std::string why = "not found in PATH");
 
   Result<CommandResult> Run(const Command& command) override;
+  // False for a program an Unstartable rule names by itself ({"nvidia-smi"}).
+  bool HasProgram(const std::string& program) override;
 
   // Every command run, in order, and each one's argv as FormatArgv writes it.
   std::vector<Command> commands;

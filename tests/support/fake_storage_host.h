@@ -38,6 +38,7 @@ class FakeStorageHost : public CommandRunner, public storage::SignatureProbe {
                uint64_t optimal_io_bytes = 0);
 
   Result<CommandResult> Run(const Command& command) override;
+  bool HasProgram(const std::string&) override { return true; }
   storage::ProbeResult Probe(const std::string& device) override;
   std::string FilesystemType(const std::string& device) override;
 
