@@ -5,6 +5,8 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -139,6 +141,12 @@ class BlkidProbe : public SignatureProbe {
     FullProbe(device, Probers::kEdgeOnly, result);
     result.unrecognised_data = result.error.empty() && result.signature.empty();
     return result;
+  }
+
+  std::string DeviceNumber(const std::string& device) override {
+    struct stat st {};
+    if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return "";
+    return fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
   }
 
   std::string FilesystemType(const std::string& device) override {

@@ -131,7 +131,8 @@ Result<LvmState> ParseLvmFullReport(std::string_view text) {
         LvmLogicalVolume lv;
         lv.name = Text(lv_json, "lv_name");
         lv.tags = Split(Text(lv_json, "lv_tags"), ',');
-        lv.active = Text(lv_json, "lv_active") == "active";
+        const std::string attr = Text(lv_json, "lv_attr");
+        lv.active = Text(lv_json, "lv_active") == "active" && attr.size() > 4 && attr[4] == 'a';
         lv.dm_path = Text(lv_json, "lv_dm_path");
         lv.uuid = Text(lv_json, "lv_uuid");
         const std::string& uuid = lv.uuid;

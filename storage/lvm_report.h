@@ -21,6 +21,8 @@ struct LvmSegment {
 struct LvmLogicalVolume {
   std::string name;
   std::vector<std::string> tags;
+  // Active, and usable: lv_active "active" and lv_attr's state 'a' - not suspended ('s': a read
+  // would block), not without a table ('d', 'X': what a kill inside lvcreate can leave).
   bool active = false;
   std::string dm_path;  // "/dev/mapper/vgpaas-dockersys"
   std::vector<LvmSegment> segments;

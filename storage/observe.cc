@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -181,11 +180,16 @@ Result<Observations> Observe(const Paths& paths, Lvm& lvm, SignatureProbe& probe
     for (const auto& space : group.spaces) {
       const std::string lv(LogicalVolumeName(space.kind));
       const std::string dm = DmPath(group.name, lv);
+      // Read only an LV that is active and resumed (lvm_report.h), through its device node: a
+      // suspended device would block the read, and a missing node cannot be opened. Either way
+      // the plan activates it first (plan.cc).
       if (vg != nullptr && vg->FindLv(lv) != nullptr && vg->FindLv(lv)->active) {
-        observed.lv_filesystems[dm] = probe.FilesystemType(dm);
-        struct stat st;
-        if (::stat(dm.c_str(), &st) == 0)
-          observed.lv_devnums[dm] = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
+        if (std::string devnum = probe.DeviceNumber(dm); devnum.empty()) {
+          observed.lv_nodes_missing.insert(dm);
+        } else {
+          observed.lv_devnums[dm] = std::move(devnum);
+          observed.lv_filesystems[dm] = probe.FilesystemType(dm);
+        }
       }
       const std::string point = MountPoint(space, input.runtime_is_docker);
       observed.targets[point] = InspectTarget(paths, point, observed.mounts);

@@ -229,7 +229,10 @@ std::vector<std::vector<std::string>> Commands(const Step& step) {
       return {WithDevices(argv, step.devices)};
     }
     case StepKind::kActivateLv:
-      return {WithDevices({"lvchange", "--activate", "y", step.vg + "/" + step.lv}, step.devices)};
+      // lvchange activates an inactive LV and resumes a suspended one or one without a table;
+      // it does not make a missing /dev/mapper node of an LV already live, vgmknodes does.
+      return {WithDevices({"lvchange", "--activate", "y", step.vg + "/" + step.lv}, step.devices),
+              WithDevices({"vgmknodes", step.vg}, step.devices)};
     case StepKind::kCreateLv: {
       std::vector<std::string> argv{"lvcreate", "--addtag",  std::string(kTag),           "--name",
                                     step.lv,    "--extents", std::to_string(step.extents)};
@@ -422,7 +425,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Observations& observed, con
       const LvmLogicalVolume* lv = vg != nullptr ? vg->FindLv(volume.lv) : nullptr;
       if (lv != nullptr) {
         volume.exists = true;
-        volume.active = lv->active;
+        volume.active = lv->active && !observed.lv_nodes_missing.contains(volume.dm_path);
         volume.uuid = lv->uuid;
         if (lv->extents() != volume.extents || lv->stripes() != volume.stripes) {
           problems.unsafe.push_back(

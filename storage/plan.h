@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,11 @@ struct Observations {
   std::vector<MountEntry> mounts;
   std::map<std::string, std::string> lv_filesystems;  // dm path -> fs type ("" none)
   std::map<std::string, std::string> lv_devnums;      // dm path -> "253:0"
-  std::map<std::string, TargetState> targets;         // mount point -> what is there
-  std::optional<Intent> intent;                       // what a killed run was doing
+  // Active LVs (lvm says so) without their /dev/mapper node: a kill inside lvcreate can leave
+  // one (signature_probe.h); the plan activates them again.
+  std::set<std::string> lv_nodes_missing;
+  std::map<std::string, TargetState> targets;  // mount point -> what is there
+  std::optional<Intent> intent;                // what a killed run was doing
 };
 
 struct PlanInput {

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "tests/support/error_matchers.h"
 #include "tests/support/fake_command_runner.h"
@@ -87,6 +88,8 @@ class ScriptedProbe : public SignatureProbe {
     const auto it = filesystems.find(device);
     return it == filesystems.end() ? "" : it->second;
   }
+  std::set<std::string> missing_nodes;  // devices without a node; the others are 253:0
+  std::string DeviceNumber(const std::string& device) override { return missing_nodes.contains(device) ? "" : "253:0"; }
 };
 
 // `lvm fullreport` of VG vgpaas (tags `tags`) on /dev/vdb with an active dockersys and an
@@ -95,9 +98,9 @@ std::string FullReport(const std::string& tags) {
   return R"({"report":[{"vg":[{"vg_name":"vgpaas","vg_tags":")" + tags +
          R"json(","vg_extent_size":"4194304","vg_extent_count":"25599","vg_free_count":"0"}],
   "pv":[{"pv_name":"/dev/vdb","pv_size":"107374182400","pv_pe_count":"25599"}],
-  "lv":[{"lv_name":"dockersys","lv_uuid":"u1","lv_tags":"nodeboot","lv_active":"active",
+  "lv":[{"lv_name":"dockersys","lv_uuid":"u1","lv_tags":"nodeboot","lv_active":"active","lv_attr":"-wi-a-----",
          "lv_dm_path":"/dev/mapper/vgpaas-dockersys"},
-        {"lv_name":"kubernetes","lv_uuid":"u2","lv_tags":"nodeboot","lv_active":"",
+        {"lv_name":"kubernetes","lv_uuid":"u2","lv_tags":"nodeboot","lv_active":"","lv_attr":"-wi-------",
          "lv_dm_path":"/dev/mapper/vgpaas-kubernetes"}],
   "seg":[{"lv_uuid":"u1","stripes":"1","seg_size_pe":"23039","devices":"/dev/vdb(0)"},
          {"lv_uuid":"u2","stripes":"1","seg_size_pe":"2560","devices":"/dev/vdb(23039)"}]

@@ -97,7 +97,14 @@ TEST(Reconcile, ThePlanPredictsTheDisksOptimalIoSize) {
 // Every changing command of a first run, killed inside (with its partial effect), then a
 // second run: it must finish with exactly the uninterrupted layout, for ext4 and xfs.
 TEST(Reconcile, AKillInsideAnyCommandIsCompletedByTheNextRun) {
-  for (const Filesystem filesystem : {Filesystem::kExt4, Filesystem::kXfs}) {
+  using LvcreateKilled = FakeStorageHost::LvcreateKilled;
+  // A kill inside lvcreate leaves the LV inactive, live without its /dev/mapper node, or
+  // suspended (the VM's kill_inside found the second with real lvm).
+  for (const auto& [filesystem, lvcreate_killed] :
+       {std::pair{Filesystem::kExt4, LvcreateKilled::kInactive}, std::pair{Filesystem::kXfs, LvcreateKilled::kInactive},
+        std::pair{Filesystem::kExt4, LvcreateKilled::kWithoutNode},
+        std::pair{Filesystem::kXfs, LvcreateKilled::kWithoutNode},
+        std::pair{Filesystem::kXfs, LvcreateKilled::kSuspended}}) {
     Node reference(LvType::kStriped, filesystem);
     reference.host.AddDisk("vdb", 10 * kGiB);
     reference.host.AddDisk("vdc", 10 * kGiB);
@@ -115,6 +122,7 @@ TEST(Reconcile, AKillInsideAnyCommandIsCompletedByTheNextRun) {
       node.host.AddDisk("vdb", 10 * kGiB);
       node.host.AddDisk("vdc", 10 * kGiB);
       node.root.Write("var/lib/containerd/image.tar", "layers");
+      node.host.lvcreate_killed = lvcreate_killed;
       int seen = 0;
       std::string killed_in;
       node.host.kill_when = [&](const std::vector<std::string>& argv) {
@@ -130,7 +138,9 @@ TEST(Reconcile, AKillInsideAnyCommandIsCompletedByTheNextRun) {
       ASSERT_FALSE(killed_in.empty()) << "command " << kill_at << " was not reached";
       node.host.kill_when = nullptr;
       auto second = node.Run();
-      ASSERT_TRUE(second) << Name(filesystem) << ", killed in: " << killed_in << ": " << second.error().message;
+      ASSERT_TRUE(second) << Name(filesystem) << ", killed in: " << killed_in << " ("
+                          << static_cast<int>(lvcreate_killed) << "): " << second.error().message;
+      EXPECT_EQ(node.host.blocked_reads, 0) << "a suspended LV was read, killed in: " << killed_in;
       std::string layout = node.Layout();
       // The roots differ; the layouts must not.
       for (auto* text : {&layout}) {

@@ -88,7 +88,11 @@ std::string FakeStorageHost::FullReport() const {
       lvs.push_back({{"lv_name", lv.name},
                      {"lv_uuid", lv.uuid},
                      {"lv_tags", "nodeboot"},
-                     {"lv_active", "active"},
+                     {"lv_active", lv.active ? "active" : ""},
+                     {"lv_attr", fmt::format("-wi-{}-----", !lv.active     ? '-'
+                                                            : lv.suspended ? 's'
+                                                                           : 'a')},
+                     {"lv_suspended", lv.suspended ? "suspended" : ""},
                      {"lv_dm_path", storage::DmPath(name, lv.name)}});
       std::vector<std::string> devices;
       for (const auto& device : lv.devices) devices.push_back(device + "(0)");
@@ -203,10 +207,33 @@ CommandResult FakeStorageHost::Lvm(const std::vector<std::string>& args, bool ki
       return Exit(5, fmt::format("  Volume group \"{}\" has insufficient free space ({} extents): {} required.", name,
                                  free, lv.extents));
     }
+    if (killed) {  // lvm has committed the LV; its activation went as far as the test says
+      lv.active = lvcreate_killed != LvcreateKilled::kInactive;
+      lv.suspended = lvcreate_killed == LvcreateKilled::kSuspended;
+      lv.node = lvcreate_killed == LvcreateKilled::kSuspended;
+    }
     vg.lvs.push_back(lv);
-    return {};  // killed or not: lvm has committed the LV
+    return {};
   }
-  if (verb == "lvchange") return {};
+  if (verb == "lvchange") {
+    const std::string& full = parsed.positional.at(0);
+    const std::string vg_name = full.substr(0, full.find('/'));
+    if (!vgs.contains(vg_name)) return Exit(5, fmt::format("  Volume group \"{}\" not found", vg_name));
+    for (auto& lv : vgs[vg_name].lvs) {
+      if (vg_name + "/" + lv.name != full) continue;
+      if (!lv.active) lv.node = true;  // activation makes the node; a live LV keeps what it has
+      lv.active = true;
+      lv.suspended = false;
+      return {};
+    }
+    return Exit(5, fmt::format("  Failed to find logical volume \"{}\"", full));
+  }
+  if (verb == "vgmknodes") {
+    const std::string& name = parsed.positional.at(0);
+    if (!vgs.contains(name)) return Exit(5, fmt::format("  Volume group \"{}\" not found", name));
+    for (auto& lv : vgs[name].lvs) lv.node = lv.node || lv.active;
+    return {};
+  }
   return Exit(3, fmt::format("  No such command '{}'.", verb));
 }
 
@@ -223,7 +250,10 @@ Result<CommandResult> FakeStorageHost::Run(const Command& command) {
     const std::string fs = name.substr(5);
     const std::string& device = argv.back();
     const bool force = std::find(argv.begin(), argv.end(), fs == "xfs" ? "-f" : "-F") != argv.end();
-    if (filesystems.contains(device) && !force) {
+    if (const std::string why = UnopenableLv(device); !why.empty()) {
+      result = fs == "xfs" ? Exit(1, fmt::format("Error accessing specified device {}: {}", device, why))
+                           : Exit(1, fmt::format("The file {} does not exist and no size was specified.", device));
+    } else if (filesystems.contains(device) && !force) {
       result = fs == "xfs" ? Exit(1, fmt::format("mkfs.xfs: {} appears to contain an existing filesystem ({}).", device,
                                                  filesystems[device]))
                            : Exit(1, fmt::format("{} contains a {} file system", device, filesystems[device]));
@@ -237,7 +267,9 @@ Result<CommandResult> FakeStorageHost::Run(const Command& command) {
   } else if (name == "mount") {
     const std::string& device = argv.at(argv.size() - 2);
     const std::string& target = argv.back();
-    if (half_made.contains(device)) {
+    if (const std::string why = UnopenableLv(device); !why.empty()) {
+      result = Exit(32, fmt::format("mount: {}: special device {} does not exist.", target, device));
+    } else if (half_made.contains(device)) {
       result = Exit(32, fmt::format("mount: {}: mount(2) system call failed: Structure needs cleaning.", target));
     } else if (!filesystems.contains(device)) {
       result = Exit(32, fmt::format("mount: {}: wrong fs type, bad option, bad superblock on {}.", target, device));
@@ -279,7 +311,40 @@ storage::ProbeResult FakeStorageHost::Probe(const std::string& device) {
 }
 
 std::string FakeStorageHost::FilesystemType(const std::string& device) {
+  if (const Lv* lv = LvAt(device); lv != nullptr && lv->suspended) ++blocked_reads;
   return filesystems.contains(device) ? filesystems[device] : "";
+}
+
+std::string FakeStorageHost::DeviceNumber(const std::string& device) {
+  const Lv* lv = LvAt(device);
+  if (lv == nullptr || !lv->active || !lv->node) return "";
+  int minor = 0;
+  for (const auto& [name, vg] : vgs) {
+    for (const auto& each : vg.lvs) {
+      if (&each == lv) return fmt::format("253:{}", minor);
+      ++minor;
+    }
+  }
+  return "";
+}
+
+const FakeStorageHost::Lv* FakeStorageHost::LvAt(const std::string& device) const {
+  for (const auto& [name, vg] : vgs) {
+    for (const auto& lv : vg.lvs) {
+      if (storage::DmPath(name, lv.name) == device) return &lv;
+    }
+  }
+  return nullptr;
+}
+
+std::string FakeStorageHost::UnopenableLv(const std::string& device) {
+  const Lv* lv = LvAt(device);
+  if (lv == nullptr) return "";
+  if (lv->suspended) {
+    ++blocked_reads;
+    return "it is suspended (a real command would block here)";
+  }
+  return lv->active && lv->node ? "" : "No such file or directory";
 }
 
 void FakeStorageHost::WriteMountinfo() const {

@@ -7,9 +7,16 @@
 // it keeps in step.
 //
 // A kill is simulated with `kill_when`: when it matches a command, the command's partial effect
-// happens (vgcreate: PV labels without the VG; lvcreate: the LV committed; mkfs: a half-made
-// filesystem; anything else: nothing) and Killed is thrown, as a SIGKILL would end nodeboot
-// there. The next Reconcile over the same host is the next run.
+// happens (vgcreate: PV labels without the VG; lvcreate: the LV committed, and as far activated
+// as `lvcreate_killed` says; mkfs: a half-made filesystem; anything else: nothing) and Killed is
+// thrown, as a SIGKILL would end nodeboot there. The next Reconcile over the same host is the
+// next run.
+//
+// LV activation as lvm 2.03 with udev_rules=0 does it (checked in the VM): lvchange --activate y
+// activates an inactive LV and resumes a suspended one, but does not make the missing
+// /dev/mapper node of a live LV; vgmknodes makes the nodes of a VG's live LVs. mkfs and mount
+// of an LV without its node fail as the real ones do; reading a suspended LV would block, so
+// the fake counts it in `blocked_reads` (a test wants 0).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +48,13 @@ class FakeStorageHost : public CommandRunner, public storage::SignatureProbe {
   bool HasProgram(const std::string&) override { return true; }
   storage::ProbeResult Probe(const std::string& device) override;
   std::string FilesystemType(const std::string& device) override;
+  std::string DeviceNumber(const std::string& device) override;
+
+  // How far a killed lvcreate got after lvm committed the LV: not activated; activated but its
+  // node not made (libdm makes nodes last); or stopped while the new device was suspended.
+  enum class LvcreateKilled { kInactive, kWithoutNode, kSuspended };
+  LvcreateKilled lvcreate_killed = LvcreateKilled::kInactive;
+  int blocked_reads = 0;
 
   // Everything a layout is made of, one comparable text: VGs, PVs, LVs, filesystems, mounts.
   std::string Layout() const;
@@ -57,6 +71,9 @@ class FakeStorageHost : public CommandRunner, public storage::SignatureProbe {
     int stripes = 1;
     std::vector<std::string> devices;
     std::map<std::string, int64_t> used;  // extents taken on each PV
+    bool active = true;
+    bool suspended = false;
+    bool node = true;  // /dev/mapper/VG-LV exists
   };
   struct Vg {
     std::string name;
@@ -76,6 +93,10 @@ class FakeStorageHost : public CommandRunner, public storage::SignatureProbe {
  private:
   CommandResult Lvm(const std::vector<std::string>& args, bool killed);
   std::string FullReport() const;
+  // The LV whose /dev/mapper path is `device`; null for anything else.
+  const Lv* LvAt(const std::string& device) const;
+  // Why mkfs or mount cannot open an LV's device; "" when it can.
+  std::string UnopenableLv(const std::string& device);
   int64_t PvExtents(const std::string& device) const;
   int64_t FreeOn(const Vg& vg, const std::string& pv) const;
   void WriteMountinfo() const;

@@ -29,6 +29,10 @@ class NoProbe : public storage::SignatureProbe {
     ++probes;
     return device + ": no disks in this test";
   }
+  std::string DeviceNumber(const std::string&) override {
+    ++probes;
+    return "";
+  }
   int probes = 0;
 };
 

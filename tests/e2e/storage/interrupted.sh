@@ -54,4 +54,25 @@ for point in after-vgcreate after-lvcreate after-mkfs; do
   check_eq "$point: next run completes" 0 "$(nb_storage)"
   check_eq "$point: same layout" "$reference" "$(layout)"
 done
+
+# What a kill inside lvcreate can leave of the new LV's activation (libdm makes the /dev/mapper
+# node last; kill_inside met it): live without its node, or suspended. Made here on the kubelet
+# LV of a finished node, unmounted: the next run must bring it back, not fail on a missing
+# device or block on a suspended one.
+rm -rf "$wrappers"
+umount /mnt/paas/kubernetes/kubelet
+rm -f /dev/mapper/vgpaas-kubernetes /dev/vgpaas/kubernetes
+check_eq "no node: lvm still says active" "active" "$(lvs_field vgpaas/kubernetes lv_active)"
+check_eq "no node: next run completes" 0 "$(nb_storage)"
+check "no node: the node is back" test -b /dev/mapper/vgpaas-kubernetes
+check_eq "no node: mounted again" "/dev/mapper/vgpaas-kubernetes ext4" "$(mounted_fs /mnt/paas/kubernetes/kubelet)"
+check_eq "no node: same layout" "$reference" "$(layout)"
+
+umount /mnt/paas/kubernetes/kubelet
+dmsetup suspend --noudevsync vgpaas-kubernetes
+check_eq "suspended: lvm says so" "suspended" "$(lvs_field vgpaas/kubernetes lv_suspended)"
+check_eq "suspended: next run completes (within the job's time: a read would block)" 0 "$(nb_storage)"
+check_eq "suspended: resumed" "ACTIVE" "$(dmsetup info vgpaas-kubernetes | awk '/^State:/ { print $2 }')"
+check_eq "suspended: mounted again" "/dev/mapper/vgpaas-kubernetes ext4" "$(mounted_fs /mnt/paas/kubernetes/kubelet)"
+check_eq "suspended: same layout" "$reference" "$(layout)"
 finish
