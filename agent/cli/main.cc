@@ -2,6 +2,7 @@
 // command functions, builds the real host they act on (once), and holds the last safety net
 // for anything a library threw.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -44,6 +45,13 @@ int Main(int argc, char** argv) {
   AddRoot(run_cmd, run.host);
   run_cmd->add_option("--only", run.only, "Run only these phases")->delimiter(',')->check(CLI::IsMember(phases));
   run_cmd->add_option("--skip", run.skip, "Skip these phases")->delimiter(',')->check(CLI::IsMember(phases));
+  // A phase both to run alone and to skip is a contradiction, not a run of nothing (exit 2).
+  run_cmd->callback([&run] {
+    for (const auto& phase : run.skip) {
+      if (std::find(run.only.begin(), run.only.end(), phase) != run.only.end())
+        throw CLI::ValidationError("--skip", phase + " is also in --only: a phase cannot be both run and skipped");
+    }
+  });
   run_cmd->add_flag("--repair", run.repair, "Re-check every phase's real state and redo what is missing or drifted");
   run_cmd->add_flag("--rerun-scripts", run.rerun_scripts,
                     "Run the pre/post install scripts again even if they succeeded");

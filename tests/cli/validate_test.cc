@@ -95,6 +95,9 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunNodeboot({}).exit_code, 2);
   EXPECT_EQ(RunNodeboot({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(RunNodeboot({"run", "--only", "nonsense"}).exit_code, 2);
+  const auto both = RunNodeboot({"run", "--only", "storage,join", "--skip", "join"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("--skip: join is also in --only: a phase cannot be both run and skipped"));
   EXPECT_EQ(RunNodeboot({"plan", "--output", "xml"}).exit_code, 2);
   EXPECT_EQ(RunNodeboot({"report"}).exit_code, 2);  // --flush is required
 }
