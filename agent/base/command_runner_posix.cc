@@ -318,8 +318,8 @@ class RealCommandRunner : public CommandRunner {
   explicit RealCommandRunner(ShutdownSignals* shutdown) : shutdown_(shutdown) {}
 
   bool HasProgram(const std::string& program) override {
-    if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
-    return !bp::search_path(program, PathDirectories()).empty();
+    const std::string exe = Executable(program);
+    return !exe.empty() && ::access(exe.c_str(), X_OK) == 0;
   }
 
   Result<CommandResult> Run(const Command& command) override {
@@ -335,13 +335,17 @@ class RealCommandRunner : public CommandRunner {
   }
 
  private:
+  // What exec is given for `program`: a path as it is, a name looked up in nodeboot's PATH (not
+  // command.env's); "" for a name PATH does not have.
+  static std::string Executable(const std::string& program) {
+    if (program.find('/') != std::string::npos) return program;
+    return bp::search_path(program, PathDirectories()).string();
+  }
+
   static Result<CommandResult> RunOrError(const Command& command, ShutdownSignals* shutdown) {
     const std::string& program = command.argv[0];
-    std::string exe = program;
-    if (program.find('/') == std::string::npos) {
-      exe = bp::search_path(program, PathDirectories()).string();  // nodeboot's PATH, not command.env's
-      if (exe.empty()) return StartError(program, "not found in PATH");
-    }
+    const std::string exe = Executable(program);
+    if (exe.empty()) return StartError(program, "not found in PATH");
     // Checked here for a clear message; the child reports a chdir failure only as an errno.
     struct stat dir_stat;
     if (::stat(command.working_dir.c_str(), &dir_stat) != 0) {

@@ -15,13 +15,12 @@ std::string ScriptOutputLog::Format(OutputStream stream, std::string_view line) 
 }
 
 void ScriptOutputLog::Add(OutputStream stream, std::string_view line) {
-  if (!over_budget_ && logged_bytes_ + line.size() <= budget_bytes_) {
+  if (held_lines_ == 0 && logged_bytes_ + line.size() <= budget_bytes_) {
     logged_bytes_ += line.size();
     log_(Format(stream, line));
     return;
   }
-  if (!over_budget_) {
-    over_budget_ = true;
+  if (held_lines_ == 0) {  // the first line past the budget
     log_(
         fmt::format("{}: the script printed more than {} bytes; the rest is not logged line by line, only its "
                     "last lines when the script ends",

@@ -39,8 +39,7 @@ class ScriptOutputLog {
   std::function<void(const std::string&)> log_;
   size_t budget_bytes_;
   size_t logged_bytes_ = 0;
-  bool over_budget_ = false;
-  size_t held_lines_ = 0;  // lines past the budget, all of them
+  size_t held_lines_ = 0;  // lines past the budget, all of them; 0 while within it
   size_t held_bytes_ = 0;
   OutputTail held_;  // the last of them, already formatted
 };
